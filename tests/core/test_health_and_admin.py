@@ -1,0 +1,83 @@
+"""The operator's view: /healthz, the admin in Russian and English, structured logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from zayavka.accounts.models import User
+from zayavka.core.jobs import beat
+from zayavka.core.logs import JsonFormatter
+from zayavka.core.models import WorkerHeartbeat
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_is_unhealthy_without_a_worker_and_healthy_with_a_fresh_heartbeat(
+    client: Client,
+) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "ok", "worker": "no heartbeat"}
+    beat()
+    assert client.get("/healthz").status_code == 200
+    WorkerHeartbeat.objects.update(beat_at=timezone.now() - timedelta(minutes=10))
+    stale = client.get("/healthz")
+    assert stale.status_code == 503 and stale.json()["checks"]["worker"].startswith("stale")
+
+
+ADMIN_PAGES = [
+    "accounts_organization",
+    "accounts_contract",
+    "accounts_contact",
+    "accounts_team",
+    "accounts_agent",
+    "accounts_user",
+    "sla_calendar",
+    "sla_slaplan",
+    "tickets_status",
+    "tickets_priority",
+    "tickets_category",
+    "tickets_ticket",
+    "tickets_rawinput",
+    "tickets_outbox",
+]
+
+
+@pytest.mark.parametrize(("language", "title"), [("ru", "Организации"), ("en", "Organizations")])
+def test_an_administrator_configures_the_desk_in_russian_or_english(
+    client: Client, language: str, title: str
+) -> None:
+    admin = User.objects.create_superuser("root", "root@example.org", "pw")
+    client.force_login(admin)
+    client.cookies["django_language"] = language
+    for page in ADMIN_PAGES:
+        for view in ("changelist", "add"):
+            if page in {"tickets_rawinput", "tickets_outbox"} and view == "add":
+                continue
+            response = client.get(reverse(f"admin:{page}_{view}"))
+            assert response.status_code == 200, (page, view)
+    index = client.get(reverse("admin:index")).content.decode()
+    assert title in index
+
+
+def test_the_login_page_speaks_russian_by_default(client: Client) -> None:
+    page = client.get("/login/").content.decode()
+    assert "Войти" in page and "Пароль" in page
+
+
+def test_logs_are_one_json_object_per_line_with_extra_fields() -> None:
+    record = logging.LogRecord(
+        "zayavka.intake", logging.WARNING, __file__, 1, "input quarantined", None, None
+    )
+    record.raw = 42
+    line = JsonFormatter().format(record)
+    data = json.loads(line)
+    assert data["msg"] == "input quarantined" and data["raw"] == 42
+    assert data["level"] == "warning" and "\n" not in line

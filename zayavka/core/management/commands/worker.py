@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from zayavka.core.jobs import beat
+from zayavka.core.queue import get_huey
+from zayavka.tickets.outbox import dispatch_forever
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the background worker: the outbox dispatcher, queued tasks and the periodic scheduler."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--workers", type=int, default=None)
+        parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help="Run tasks only; another process runs the periodic jobs.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        huey = get_huey()
+        beat()  # healthy from the first second, not from the first minute
+        consumer = huey.create_consumer(
+            workers=options["workers"] or settings.ZAYAVKA_WORKERS,
+            worker_type="thread",
+            periodic=not options["no_scheduler"],
+            check_worker_health=True,
+        )
+        stop = threading.Event()
+        dispatcher = threading.Thread(
+            target=dispatch_forever,
+            args=(stop, settings.ZAYAVKA_OUTBOX_POLL_SECONDS),
+            name="outbox",
+            daemon=True,
+        )
+        dispatcher.start()
+        try:
+            consumer.run()
+        finally:
+            stop.set()
+            dispatcher.join(timeout=30)

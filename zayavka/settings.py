@@ -1,0 +1,212 @@
+"""Zayavka settings, read from environment variables (see `.env.example`)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.utils.translation import gettext_lazy as _
+
+from zayavka.env import ConfigError, env_bool, env_int, env_list, env_path, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = env_path("ZAYAVKA_DATA_DIR", str(BASE_DIR / "var"))
+
+
+def _secret_key() -> str:
+    configured = env_str("ZAYAVKA_SECRET_KEY")
+    if configured:
+        return configured
+    # The embedded default keeps a generated key beside its database, so that
+    # sessions and signed links survive restarts without any configuration.
+    path = DATA_DIR / "secret.key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50), encoding="ascii")
+        path.chmod(0o600)
+    return path.read_text(encoding="ascii").strip()
+
+
+def _database(url: str) -> dict[str, object]:
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "zayavka.sqlite3",
+            "OPTIONS": {
+                # WAL lets the web server and the worker read while one writes;
+                # IMMEDIATE transactions take the write lock up front, so two
+                # writers queue on busy_timeout instead of failing mid-way.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    f"PRAGMA synchronous={env_str('ZAYAVKA_SQLITE_SYNCHRONOUS', 'FULL')};"
+                    "PRAGMA foreign_keys=ON;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+            },
+        }
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise ConfigError(f"ZAYAVKA_DATABASE_URL: unsupported scheme {parts.scheme!r}")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")) or "zayavka",
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "CONN_MAX_AGE": env_int("ZAYAVKA_DB_CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("ZAYAVKA_DEBUG", False)
+PORT = env_int("ZAYAVKA_PORT", 8000)
+HOST = env_str("ZAYAVKA_HOST", "127.0.0.1")
+SITE_URL = env_str("ZAYAVKA_SITE_URL", f"http://{HOST}:{PORT}").rstrip("/")
+ALLOWED_HOSTS = env_list(
+    "ZAYAVKA_ALLOWED_HOSTS", ["127.0.0.1", "localhost", urlsplit(SITE_URL).hostname or "127.0.0.1"]
+)
+CSRF_TRUSTED_ORIGINS = env_list("ZAYAVKA_CSRF_TRUSTED_ORIGINS", [SITE_URL])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "zayavka.core",
+    "zayavka.accounts",
+    "zayavka.sla",
+    "zayavka.tickets",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "zayavka.urls"
+ASGI_APPLICATION = "zayavka.asgi.application"
+WSGI_APPLICATION = "zayavka.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "zayavka" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": _database(env_str("ZAYAVKA_DATABASE_URL"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = env_str("ZAYAVKA_LANGUAGE", "ru")
+LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "zayavka" / "locale"]
+TIME_ZONE = env_str("ZAYAVKA_TIME_ZONE", "Europe/Moscow")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "zayavka" / "static"]
+MEDIA_ROOT = DATA_DIR / "files"
+STORAGES = {
+    "default": {"BACKEND": "zayavka.core.storage.DurableFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("ZAYAVKA_MAX_UPLOAD_BYTES", 26_214_400)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Outgoing mail: with no SMTP host configured, the embedded desk writes every
+# message as a file under the data directory, so nothing is lost and it can be read.
+_SMTP_HOST = env_str("ZAYAVKA_SMTP_HOST")
+MAILERS = {
+    "default": (
+        {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _SMTP_HOST,
+                "port": env_int("ZAYAVKA_SMTP_PORT", 25),
+                "username": env_str("ZAYAVKA_SMTP_USER"),
+                "password": env_str("ZAYAVKA_SMTP_PASSWORD"),
+                "use_tls": env_bool("ZAYAVKA_SMTP_STARTTLS", False),
+                "use_ssl": env_bool("ZAYAVKA_SMTP_SSL", False),
+                "timeout": 30,
+            },
+        }
+        if _SMTP_HOST
+        else {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(DATA_DIR / "sent-mail")},
+        }
+    )
+}
+DEFAULT_FROM_EMAIL = env_str("ZAYAVKA_SUPPORT_EMAIL", "support@zayavka.localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Background work: app code uses Django's Tasks API; Huey runs it.
+TASKS = {"default": {"BACKEND": "zayavka.core.tasks.HueyTaskBackend"}}
+ZAYAVKA_REDIS_URL = env_str("ZAYAVKA_REDIS_URL")
+ZAYAVKA_WORKERS = env_int("ZAYAVKA_WORKERS", 2)
+ZAYAVKA_WEB_WORKERS = env_int("ZAYAVKA_WEB_WORKERS", 1)
+ZAYAVKA_OUTBOX_POLL_SECONDS = float(env_str("ZAYAVKA_OUTBOX_POLL_SECONDS", "1"))
+ZAYAVKA_HEARTBEAT_MAX_AGE = env_int("ZAYAVKA_HEARTBEAT_MAX_AGE", 180)
+
+# Tickets: the public number, e.g. "10042" or "ZV-010042".
+ZAYAVKA_TICKET_NUMBER_FORMAT = env_str("ZAYAVKA_TICKET_NUMBER_FORMAT", "{number}")
+ZAYAVKA_TICKET_NUMBER_START = env_int("ZAYAVKA_TICKET_NUMBER_START", 10001)
+ZAYAVKA_DEMO = env_bool("ZAYAVKA_DEMO", True)
+
+LOG_LEVEL = env_str("ZAYAVKA_LOG_LEVEL", "INFO")
+LOG_FORMAT = env_str("ZAYAVKA_LOG_FORMAT", "json")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "zayavka.core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+    },
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "huey": {"level": "WARNING"},
+    },
+}
