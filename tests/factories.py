@@ -1,0 +1,123 @@
+"""Factories for the domain, and a small world of named clients and people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import factory
+
+from zayavka.accounts.models import (
+    Contact,
+    ContactAddress,
+    Contract,
+    Organization,
+    OrganizationIdentifier,
+    Team,
+)
+from zayavka.tickets.inbound import InboundMessage, Sender
+from zayavka.tickets.models import Category
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"ООО «Клиент {n}»")
+    kind = Organization.Kind.CLIENT
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contract
+
+    organization = factory.SubFactory(OrganizationFactory)
+    number = factory.Sequence(lambda n: f"Д-2026/{n:03d}")
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Контакт {n}")
+    organization = None
+
+    @factory.post_generation
+    def email(obj: Contact, create: bool, extracted: str | None, **kwargs: Any) -> None:
+        if create and extracted:
+            ContactAddress.objects.create(
+                contact=obj, kind="email", value=extracted, is_primary=True
+            )
+
+
+def inbound(
+    text: str = "Не работает сайт",
+    *,
+    email: str = "someone@example.org",
+    subject: str = "Не открывается сайт",
+    external_id: str = "",
+    channel: str = "email",
+    **kwargs: Any,
+) -> InboundMessage:
+    """An input as a channel would hand it to intake."""
+    sender = kwargs.pop("sender", None) or Sender(email=email, name=kwargs.pop("name", ""))
+    raw = kwargs.pop("raw", None) or f"Subject: {subject}\n\n{text}".encode()
+    return InboundMessage(
+        channel=channel,
+        external_id=external_id,
+        raw=raw,
+        sender=sender,
+        subject=subject,
+        text=text,
+        **kwargs,
+    )
+
+
+@dataclass
+class World:
+    romashka: Organization
+    romashka_contract: Contract
+    veter: Organization
+    veter_contract: Contract
+    prospect: Organization
+    maria: Contact  # manager at Romashka
+    oleg: Contact  # requester at Romashka
+    team: Team
+    category: Category
+
+
+def build_world() -> World:
+    romashka: Organization = OrganizationFactory.create(name="ООО «Ромашка»")
+    for kind, value in (
+        ("email_domain", "romashka.ru"),
+        ("site_domain", "romashka-shop.ru"),
+        ("account_number", "СЧ-2024-117"),
+    ):
+        OrganizationIdentifier.objects.create(organization=romashka, kind=kind, value=value)
+    romashka_contract: Contract = ContractFactory.create(organization=romashka, number="Д-2024/117")
+    veter: Organization = OrganizationFactory.create(name="АО «Северный ветер»")
+    veter_contract: Contract = ContractFactory.create(
+        organization=veter, number="КС-24/7-005", is_24x7=True
+    )
+    prospect: Organization = OrganizationFactory.create(
+        name="ИП Петров", kind=Organization.Kind.PROSPECT
+    )
+    maria: Contact = ContactFactory.create(
+        name="Мария Кузнецова",
+        organization=romashka,
+        role=Contact.Role.MANAGER,
+        email="m.kuznetsova@romashka.ru",
+    )
+    oleg: Contact = ContactFactory.create(
+        name="Олег Смирнов", organization=romashka, email="o.smirnov@romashka.ru"
+    )
+    ContactAddress.objects.create(contact=oleg, kind="phone", value="8 (921) 555-01-11")
+    ContactAddress.objects.create(contact=oleg, kind="telegram", value="100200300")
+    team = Team.objects.create(name="Веб-разработка", email="web@desk.example")
+    category = Category.objects.create(
+        slug="site-down", name_ru="Не работает сайт", name_en="Site is not working", team=team
+    )
+    return World(
+        romashka, romashka_contract, veter, veter_contract, prospect, maria, oleg, team, category
+    )

@@ -1,0 +1,394 @@
+"""Intake: the one action every channel calls with an InboundMessage.
+
+In one transaction it stores the raw input, dedupes, finds or creates the
+contact, identifies the client and contract, threads the message to a ticket
+or opens a new one, sets priority, and writes events and outbox rows. If any
+step fails, everything it wrote is rolled back and the raw input is kept in
+quarantine with the reason, to be replayed with `zayavka quarantine retry`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from zayavka.accounts.models import Channel, Contact
+from zayavka.core.storage import read_blob, store_blob
+from zayavka.tickets import actions, notifications
+from zayavka.tickets.identify import create_contact, find_contact, identify_client
+from zayavka.tickets.inbound import InboundMessage
+from zayavka.tickets.models import (
+    Category,
+    EventKind,
+    Message,
+    Priority,
+    RawInput,
+    StatusCategory,
+    Ticket,
+    TicketLink,
+    Urgency,
+    Verification,
+)
+from zayavka.tickets.priority import choose_priority
+from zayavka.tickets.threading import ticket_number_from_message_id
+
+log = logging.getLogger(__name__)
+
+
+class Result:
+    CREATED = "created"
+    APPENDED = "appended"
+    QUARANTINED = "quarantined"
+    IGNORED = "ignored"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    result: str
+    ticket_number: int | None = None
+    ticket_id: int | None = None
+    raw_id: int | None = None
+    reason: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {"result": self.result, "ticket": self.ticket_number}
+
+
+# Channels whose raw bytes can be parsed again register here, so that inputs the
+# channel itself could not read can be replayed from quarantine after a fix.
+RAW_PARSERS: dict[str, Callable[[bytes, str], InboundMessage]] = {}
+
+
+def receive(message: InboundMessage) -> IntakeResult:
+    """Take one input from a channel; returns what became of it.
+
+    Guarantees: when this returns, the raw input is committed (as a ticket,
+    a reply, a quarantine entry or deliberately ignored); the same input
+    received again returns "duplicate" and changes nothing. Database errors
+    propagate, so that the channel can answer "try again later".
+    """
+    if message.channel not in Channel.values:
+        raise ValueError(f"unknown channel {message.channel!r}")
+    message = _store_blobs(message.with_defaults())
+    blob_key, sha256 = store_blob(f"raw/{message.channel}", message.raw)
+    try:
+        with transaction.atomic():
+            # Inserting first is the dedupe: a second copy of the input fails here, on
+            # the unique (channel, external id), before anything else is written.
+            raw = RawInput.objects.create(
+                channel=message.channel,
+                external_id=message.external_id,
+                blob_key=blob_key,
+                size=len(message.raw),
+                sha256=sha256,
+                envelope=message.to_envelope(),
+                state=RawInput.State.PROCESSED,
+                received_at=message.received_at,
+            )
+            return _process_or_quarantine(message, raw)
+    except IntegrityError:
+        existing = (
+            RawInput.objects.filter(channel=message.channel, external_id=message.external_id)
+            .select_related("ticket")
+            .first()
+        )
+        if existing is None:
+            raise
+        return IntakeResult(
+            Result.DUPLICATE,
+            ticket_number=existing.ticket.number if existing.ticket else None,
+            ticket_id=existing.ticket_id,
+            raw_id=existing.pk,
+        )
+
+
+def quarantine_raw(channel: str, external_id: str, raw_bytes: bytes, reason: str) -> IntakeResult:
+    """Keep an input the channel could not turn into an InboundMessage."""
+    blob_key, sha256 = store_blob(f"raw/{channel}", raw_bytes)
+    external_id = external_id or f"sha256:{sha256}"
+    try:
+        with transaction.atomic():
+            raw = RawInput.objects.create(
+                channel=channel,
+                external_id=external_id[:500],
+                blob_key=blob_key,
+                size=len(raw_bytes),
+                sha256=sha256,
+                state=RawInput.State.QUARANTINED,
+                reason=reason,
+                received_at=timezone.now(),
+            )
+    except IntegrityError:
+        return IntakeResult(Result.DUPLICATE)
+    log.warning("input quarantined", extra={"raw": raw.pk, "channel": channel, "reason": reason})
+    return IntakeResult(Result.QUARANTINED, raw_id=raw.pk, reason=reason)
+
+
+def retry(raw_id: int) -> IntakeResult:
+    """Replay a quarantined input; exactly one result however often it is called."""
+    with transaction.atomic():
+        raw = RawInput.objects.select_for_update().get(pk=raw_id)
+        if raw.state != RawInput.State.QUARANTINED:
+            return IntakeResult(
+                Result.DUPLICATE,
+                ticket_number=raw.ticket.number if raw.ticket else None,
+                ticket_id=raw.ticket_id,
+                raw_id=raw.pk,
+            )
+        data = read_blob(raw.blob_key)
+        if raw.envelope:
+            message = InboundMessage.from_envelope(raw.envelope, data)
+        elif raw.channel in RAW_PARSERS:
+            message = _store_blobs(RAW_PARSERS[raw.channel](data, raw.external_id))
+            raw.envelope = message.to_envelope()
+        else:
+            return IntakeResult(
+                Result.QUARANTINED, raw_id=raw.pk, reason=f"no parser for channel {raw.channel!r}"
+            )
+        raw.attempts += 1
+        raw.state = RawInput.State.PROCESSED
+        raw.reason = ""
+        return _process_or_quarantine(message, raw)
+
+
+def _store_blobs(message: InboundMessage) -> InboundMessage:
+    """Write attachment bytes to storage before the transaction (idempotent)."""
+    stored = []
+    for att in message.attachments:
+        if not att.storage_key:
+            key, digest = store_blob("attachments", att.content)
+            att = replace(att, storage_key=key, sha256=digest, size=len(att.content), content=b"")
+        stored.append(att)
+    return replace(message, attachments=tuple(stored))
+
+
+def _process_or_quarantine(message: InboundMessage, raw: RawInput) -> IntakeResult:
+    try:
+        with transaction.atomic():
+            result = _process(message, raw)
+            raw.state = (
+                RawInput.State.IGNORED
+                if result.result == Result.IGNORED
+                else RawInput.State.PROCESSED
+            )
+            raw.ticket_id = result.ticket_id
+            raw.processed_at = timezone.now()
+            raw.save(
+                update_fields=["state", "ticket", "processed_at", "attempts", "reason", "envelope"]
+            )
+            return replace(result, raw_id=raw.pk)
+    except Exception as exc:
+        reason = f"{exc.__class__.__name__}: {exc}"[:4000]
+        log.exception(
+            "intake failed; input quarantined", extra={"raw": raw.pk, "channel": message.channel}
+        )
+        raw.state = RawInput.State.QUARANTINED
+        raw.reason = reason
+        raw.ticket = None
+        raw.processed_at = None
+        raw.save()
+        return IntakeResult(Result.QUARANTINED, raw_id=raw.pk, reason=reason)
+
+
+def _process(message: InboundMessage, raw: RawInput) -> IntakeResult:
+    contact = find_contact(message.sender)
+    registered = contact is not None
+    ticket = _thread_target(message, contact)
+    if message.auto_generated:
+        return _machine_mail(message, raw, ticket)
+    if contact is None:
+        contact = create_contact(message.sender, None)
+    verification = (
+        Verification.NONE
+        if not registered
+        else Verification.AUTHENTICATED
+        if message.sender.authenticated
+        else Verification.ADDRESS
+    )
+    if isinstance(ticket, Ticket):
+        if ticket.state == StatusCategory.CLOSED:
+            return _open(message, raw, contact, verification, follow_up_of=ticket)
+        return _append(message, raw, contact, ticket)
+    return _open(message, raw, contact, verification, suspicious_of=ticket)
+
+
+def _thread_target(message: InboundMessage, contact: Contact | None) -> Ticket | int | None:
+    """The ticket this input continues; an int (a ticket id) when the input points at a
+    ticket its sender does not take part in: that must not land in it (it is flagged)."""
+    hints = message.reply
+    if hints.ticket_id is not None:
+        return Ticket.objects.select_related("status").get(pk=hints.ticket_id)
+    candidate: Ticket | None = None
+    numbers = [n for n in map(ticket_number_from_message_id, hints.message_ids) if n is not None]
+    if numbers:
+        candidate = Ticket.objects.filter(number=numbers[0]).first()
+    if candidate is None and hints.message_ids:
+        known = (
+            Message.objects.filter(message_id__in=list(hints.message_ids)[:50])
+            .select_related("ticket")
+            .order_by("-created_at")
+            .first()
+        )
+        candidate = known.ticket if known else None
+    if candidate is None and hints.ticket_number is not None:
+        candidate = Ticket.objects.filter(number=hints.ticket_number).first()
+    if candidate is None:
+        return None
+    while candidate.merged_into_id is not None:
+        candidate = Ticket.objects.get(pk=candidate.merged_into_id)
+    if contact is not None and (
+        candidate.requester_id == contact.pk
+        or candidate.participants.filter(pk=contact.pk).exists()
+    ):
+        return candidate
+    return candidate.pk
+
+
+def _machine_mail(
+    message: InboundMessage, raw: RawInput, ticket: Ticket | int | None
+) -> IntakeResult:
+    """Auto-replies and bounces: a system note on a ticket we can tell, else ignored."""
+    target = (
+        ticket
+        if isinstance(ticket, Ticket)
+        else (Ticket.objects.filter(pk=ticket).first() if isinstance(ticket, int) else None)
+    )
+    if target is None:
+        return IntakeResult(Result.IGNORED)
+    actions.add_message(
+        target,
+        direction=Message.Direction.INBOUND,
+        kind=Message.Kind.SYSTEM,
+        channel=message.channel,
+        text=message.text,
+        subject=message.subject,
+        external_id=message.external_id,
+        message_id=message.message_id,
+        raw=raw,
+        attachments=message.attachments,
+        meta={"auto_generated": True},
+        at=message.received_at,
+    )
+    return IntakeResult(Result.APPENDED, ticket_number=target.number, ticket_id=target.pk)
+
+
+def _append(
+    message: InboundMessage, raw: RawInput, contact: Contact, ticket: Ticket
+) -> IntakeResult:
+    msg = actions.add_message(
+        ticket,
+        direction=Message.Direction.INBOUND,
+        channel=message.channel,
+        text=message.text,
+        html=message.html,
+        subject=message.subject,
+        author_contact=contact,
+        external_id=message.external_id,
+        message_id=message.message_id,
+        raw=raw,
+        attachments=message.attachments,
+        meta=_meta(message),
+        at=message.received_at,
+    )
+    if ticket.state == StatusCategory.RESOLVED:
+        actions.change_status(
+            ticket,
+            actions.status_for(StatusCategory.OPEN, "reopened"),
+            actor_contact=contact,
+            channel=message.channel,
+            event_kind=EventKind.REOPENED,
+        )
+    elif ticket.state == StatusCategory.PENDING:
+        actions.change_status(
+            ticket,
+            actions.status_for(StatusCategory.OPEN),
+            actor_contact=contact,
+            channel=message.channel,
+        )
+    notifications.notify_requester_replied(ticket, msg.pk)
+    return IntakeResult(Result.APPENDED, ticket_number=ticket.number, ticket_id=ticket.pk)
+
+
+def _open(
+    message: InboundMessage,
+    raw: RawInput,
+    contact: Contact,
+    verification: str,
+    *,
+    follow_up_of: Ticket | None = None,
+    suspicious_of: int | None = None,
+) -> IntakeResult:
+    match = identify_client(contact, message.sender, message.subject, message.text, message.fields)
+    if match.identified_by == "email_domain" and contact.organization_id is None:
+        # The organization owns the sender's domain: the sender is one of its people.
+        contact.organization = match.organization
+        contact.save(update_fields=["organization"])
+    category = (
+        Category.objects.filter(slug=message.category, is_active=True)
+        .select_related("team")
+        .first()
+        if message.category
+        else None
+    )
+    urgency = message.urgency if message.urgency in Urgency.values else Urgency.NORMAL
+    is_client = match.organization is not None and match.organization.is_client
+    priority: Priority = choose_priority(urgency, is_client=is_client)
+    flag = ""
+    if suspicious_of is not None:
+        flag = "follow-up to a ticket the sender does not take part in"
+    ticket = actions.open_ticket(
+        subject=message.subject,
+        requester=contact,
+        channel=message.channel,
+        priority=priority,
+        organization=match.organization,
+        contract=match.contract,
+        identified_by=match.identified_by,
+        category=category,
+        urgency=urgency,
+        fields={k: str(v)[:5000] for k, v in message.fields.items()},
+        verification=verification,
+        flag_reason=flag,
+        at=message.received_at,
+    )
+    actions.add_message(
+        ticket,
+        direction=Message.Direction.INBOUND,
+        channel=message.channel,
+        text=message.text,
+        html=message.html,
+        subject=message.subject,
+        author_contact=contact,
+        external_id=message.external_id,
+        message_id=message.message_id,
+        raw=raw,
+        attachments=message.attachments,
+        meta=_meta(message),
+        at=message.received_at,
+    )
+    if follow_up_of is not None:
+        actions.link_tickets(
+            ticket, follow_up_of, TicketLink.Kind.FOLLOW_UP, channel=message.channel
+        )
+    if suspicious_of is not None:
+        other = Ticket.objects.get(pk=suspicious_of)
+        actions.link_tickets(ticket, other, TicketLink.Kind.RELATED, channel=message.channel)
+    notifications.notify_ticket_created(
+        ticket,
+        contact,
+        in_reply_to=message.message_id,
+        echo=verification != Verification.NONE,
+    )
+    return IntakeResult(Result.CREATED, ticket_number=ticket.number, ticket_id=ticket.pk)
+
+
+def _meta(message: InboundMessage) -> dict[str, object]:
+    meta: dict[str, object] = dict(message.meta)
+    if message.cc:
+        meta["cc"] = list(message.cc)
+    return meta
