@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -260,41 +261,14 @@ def _machine_mail(
     )
     if target is None:
         return IntakeResult(Result.IGNORED)
-    actions.add_message(
-        target,
-        direction=Message.Direction.INBOUND,
-        kind=Message.Kind.SYSTEM,
-        channel=message.channel,
-        text=message.text,
-        subject=message.subject,
-        external_id=message.external_id,
-        message_id=message.message_id,
-        raw=raw,
-        attachments=message.attachments,
-        meta={"auto_generated": True},
-        at=message.received_at,
-    )
+    _add_inbound(target, message, raw, None, kind=Message.Kind.SYSTEM)
     return IntakeResult(Result.APPENDED, ticket_number=target.number, ticket_id=target.pk)
 
 
 def _append(
     message: InboundMessage, raw: RawInput, contact: Contact, ticket: Ticket
 ) -> IntakeResult:
-    msg = actions.add_message(
-        ticket,
-        direction=Message.Direction.INBOUND,
-        channel=message.channel,
-        text=message.text,
-        html=message.html,
-        subject=message.subject,
-        author_contact=contact,
-        external_id=message.external_id,
-        message_id=message.message_id,
-        raw=raw,
-        attachments=message.attachments,
-        meta=_meta(message),
-        at=message.received_at,
-    )
+    msg = _add_inbound(ticket, message, raw, contact)
     if ticket.state == StatusCategory.RESOLVED:
         actions.change_status(
             ticket,
@@ -356,21 +330,7 @@ def _open(
         flag_reason=flag,
         at=message.received_at,
     )
-    actions.add_message(
-        ticket,
-        direction=Message.Direction.INBOUND,
-        channel=message.channel,
-        text=message.text,
-        html=message.html,
-        subject=message.subject,
-        author_contact=contact,
-        external_id=message.external_id,
-        message_id=message.message_id,
-        raw=raw,
-        attachments=message.attachments,
-        meta=_meta(message),
-        at=message.received_at,
-    )
+    _add_inbound(ticket, message, raw, contact)
     if follow_up_of is not None:
         actions.link_tickets(
             ticket, follow_up_of, TicketLink.Kind.FOLLOW_UP, channel=message.channel
@@ -387,8 +347,32 @@ def _open(
     return IntakeResult(Result.CREATED, ticket_number=ticket.number, ticket_id=ticket.pk)
 
 
-def _meta(message: InboundMessage) -> dict[str, object]:
-    meta: dict[str, object] = dict(message.meta)
+def _add_inbound(
+    ticket: Ticket,
+    message: InboundMessage,
+    raw: RawInput,
+    contact: Contact | None,
+    *,
+    kind: str = Message.Kind.REPLY,
+) -> Message:
+    meta: dict[str, Any] = dict(message.meta)
     if message.cc:
         meta["cc"] = list(message.cc)
-    return meta
+    if message.auto_generated:
+        meta["auto_generated"] = True
+    return actions.add_message(
+        ticket,
+        direction=Message.Direction.INBOUND,
+        kind=kind,
+        channel=message.channel,
+        text=message.text,
+        html=message.html,
+        subject=message.subject,
+        author_contact=contact,
+        external_id=message.external_id,
+        message_id=message.message_id,
+        raw=raw,
+        attachments=message.attachments,
+        meta=meta,
+        at=message.received_at,
+    )
