@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "zayavka.accounts",
     "zayavka.sla",
     "zayavka.tickets",
+    "zayavka.portal",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +192,8 @@ ZAYAVKA_HEARTBEAT_MAX_AGE = env_int("ZAYAVKA_HEARTBEAT_MAX_AGE", 180)
 ZAYAVKA_TICKET_NUMBER_FORMAT = env_str("ZAYAVKA_TICKET_NUMBER_FORMAT", "{number}")
 ZAYAVKA_TICKET_NUMBER_START = env_int("ZAYAVKA_TICKET_NUMBER_START", 10001)
 ZAYAVKA_DEMO = env_bool("ZAYAVKA_DEMO", True)
+# Days a resolved ticket waits for the requester before it closes (contracts may differ).
+ZAYAVKA_AUTO_CLOSE_DAYS = env_int("ZAYAVKA_AUTO_CLOSE_DAYS", 3)
 
 LOG_LEVEL = env_str("ZAYAVKA_LOG_LEVEL", "INFO")
 LOG_FORMAT = env_str("ZAYAVKA_LOG_FORMAT", "json")

@@ -30,6 +30,7 @@ class PeriodicJob:
 # scheduler runs them. Each job must be safe to run on two machines at once.
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("heartbeat", {"minute": "*"}, "zayavka.core.jobs.beat"),
+    PeriodicJob("auto_close", {"minute": "*/5"}, "zayavka.tickets.lifecycle.auto_close"),
 ]
 
 _huey: Huey | None = None

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from zayavka.accounts.models import Contact, Contract, Organization, Team, User
-from zayavka.tickets import catalog
+from zayavka.tickets import catalog, notifications
 from zayavka.tickets.inbound import InboundAttachment
 from zayavka.tickets.models import (
     Attachment,
@@ -235,9 +235,13 @@ def change_status(
     actor_contact: Contact | None = None,
     channel: str = "",
     event_kind: str = EventKind.STATUS,
+    reason: str = "",
     at: datetime | None = None,
 ) -> None:
-    """Move the ticket to `status`, stamping resolved/closed times, and record it."""
+    """Move the ticket to `status`, stamping resolved/closed times, and record it.
+
+    A move into «resolved» queues the resolution notice with the rating link (R15, R18).
+    """
     if status.pk == ticket.status_id:
         return
     now = at or timezone.now()
@@ -264,8 +268,10 @@ def change_status(
         actor_contact=actor_contact,
         channel=channel,
         at=now,
-        data={"from": before, "to": status.slug},
+        data={"from": before, "to": status.slug, **({"reason": reason} if reason else {})},
     )
+    if status.category == StatusCategory.RESOLVED:
+        notifications.notify_resolved(ticket)
 
 
 def link_tickets(source: Ticket, target: Ticket, kind: str, *, channel: str = "") -> None:

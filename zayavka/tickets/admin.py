@@ -12,6 +12,7 @@ from zayavka.tickets.models import (
     Status,
     Ticket,
     TicketEvent,
+    TicketRating,
 )
 
 
@@ -60,6 +61,14 @@ class EventInline(admin.TabularInline):
     can_delete = False
 
 
+class RatingInline(admin.TabularInline):
+    model = TicketRating
+    extra = 0
+    fields = ("resolved_at", "score", "comment", "rated_at")
+    readonly_fields = fields
+    can_delete = False
+
+
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     list_display = (
@@ -76,7 +85,7 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ("=number", "subject")
     raw_id_fields = ("requester", "organization", "contract", "merged_into")
     readonly_fields = ("number", "state", "created_at", "updated_at")
-    inlines = [MessageInline, EventInline]
+    inlines = [MessageInline, EventInline, RatingInline]
 
 
 @admin.register(RawInput)

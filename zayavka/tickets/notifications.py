@@ -101,3 +101,28 @@ def notify_requester_replied(ticket: Ticket, message_pk: int) -> None:
         language=ticket.assignee.language,
         context={**ticket_context(ticket, echo=True), "message": message_pk},
     )
+
+
+def notify_resolved(ticket: Ticket) -> None:
+    """The resolution notice (R15) with one-click rating links (R18)."""
+    from zayavka.tickets.lifecycle import rating_token
+
+    requester = ticket.requester
+    token = rating_token(ticket)
+    assert ticket.resolved_at is not None
+    queue_email(
+        ticket=ticket,
+        recipient=requester.email,
+        template="ticket_resolved",
+        dedupe_key=f"ticket_resolved:{ticket.pk}:{ticket.resolved_at.isoformat()}",
+        language=requester.language,
+        context={
+            **ticket_context(ticket, echo=ticket.verification != "none"),
+            "rating_url": f"{settings.SITE_URL}/rate/{token}/",
+            "auto_close_days": (
+                ticket.contract.auto_close_days
+                if ticket.contract is not None
+                else settings.ZAYAVKA_AUTO_CLOSE_DAYS
+            ),
+        },
+    )

@@ -13,6 +13,7 @@ from zayavka.tickets.models.ticket import (
     Ticket,
     TicketCounter,
     TicketLink,
+    TicketRating,
     Verification,
     format_ticket_number,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "TicketCounter",
     "TicketEvent",
     "TicketLink",
+    "TicketRating",
     "Urgency",
     "Verification",
     "format_ticket_number",

@@ -19,6 +19,7 @@ class EventKind(models.TextChoices):
     FLAGGED = "flagged", _("Flagged")
     CLIENT = "client", _("Client identified")
     QUARANTINED = "quarantined", _("Input quarantined")
+    RATED = "rated", _("Resolution rated")
 
 
 class TicketEvent(models.Model):

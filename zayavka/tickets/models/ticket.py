@@ -139,8 +139,6 @@ class Ticket(models.Model):
     first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
-    rating_comment = models.TextField(_("rating comment"), blank=True)
 
     class Meta:
         ordering = ["-number"]
@@ -188,3 +186,30 @@ class TicketLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} {self.kind} {self.target_id}"
+
+
+class TicketRating(models.Model):
+    """The requester's score for one resolution of a ticket (R18)."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("ticket")
+    )
+    resolved_at = models.DateTimeField(_("resolution"))
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated"))
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "resolved_at"], name="one_rating_per_resolution"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="rating_score_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.score}"

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django import forms
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from zayavka.tickets import lifecycle
+from zayavka.tickets.models import Ticket, TicketRating
+
+SCORES = [
+    (5, _("5 — excellent")),
+    (4, _("4 — good")),
+    (3, _("3 — acceptable")),
+    (2, _("2 — poor")),
+    (1, _("1 — very poor")),
+]
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("Your score"), choices=SCORES, coerce=int, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"), required=False, max_length=5000, widget=forms.Textarea
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def rate(request: HttpRequest, token: str) -> HttpResponse:
+    """Rate one resolution from the link in the resolution notice.
+
+    Opening the link only shows the form (with the score clicked in the email
+    preselected): mail scanners that prefetch links cannot rate. Saving needs a POST.
+    """
+    try:
+        ticket, resolved_at = lifecycle.ticket_for_rating(token)
+    except (signing.BadSignature, Ticket.DoesNotExist, KeyError, ValueError) as exc:
+        raise Http404(_("This rating link is invalid or has expired.")) from exc
+    existing = TicketRating.objects.filter(ticket=ticket, resolved_at=resolved_at).first()
+    saved = False
+    if request.method == "POST":
+        form = RatingForm(request.POST)
+        if form.is_valid():
+            lifecycle.rate_resolution(
+                ticket, resolved_at, form.cleaned_data["score"], form.cleaned_data["comment"]
+            )
+            saved = True
+    else:
+        initial: dict[str, object] = {}
+        if existing is not None:
+            initial = {"score": existing.score, "comment": existing.comment}
+        elif request.GET.get("score", "").isdigit():
+            initial = {"score": int(request.GET["score"])}
+        form = RatingForm(initial=initial)
+    return render(
+        request,
+        "portal/rate.html",
+        {"ticket": ticket, "form": form, "saved": saved, "existing": existing},
+    )
