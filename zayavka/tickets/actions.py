@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from zayavka.accounts.models import Contact, Contract, Organization, Team, User
+from zayavka.sla import service as sla
 from zayavka.tickets import catalog, notifications
 from zayavka.tickets.inbound import InboundAttachment
 from zayavka.tickets.models import (
@@ -108,6 +109,7 @@ def open_ticket(
     """Register a new ticket with its number, in status «new», and record it."""
     now = at or timezone.now()
     status = status_for(StatusCategory.NEW)
+    deadlines = sla.compute_deadlines(contract=contract, priority=priority, start=now)
     ticket = Ticket.objects.create(
         number=next_ticket_number(),
         subject=subject or "—",
@@ -129,6 +131,8 @@ def open_ticket(
         created_at=now,
         updated_at=now,
         last_inbound_at=now if inbound else None,
+        first_response_due=deadlines.first_response_due,
+        resolution_due=deadlines.resolution_due,
     )
     Ticket.participants.through.objects.create(ticket=ticket, contact=requester)
     record_event(
@@ -260,6 +264,7 @@ def change_status(
         ticket.resolved_at = None
         ticket.closed_at = None
         update_fields += ["resolved_at", "closed_at"]
+    update_fields += _move_sla_clock(ticket, status.category, now)
     ticket.save(update_fields=update_fields)
     record_event(
         ticket,
@@ -272,6 +277,21 @@ def change_status(
     )
     if status.category == StatusCategory.RESOLVED:
         notifications.notify_resolved(ticket)
+
+
+def _move_sla_clock(ticket: Ticket, category: str, now: datetime) -> list[str]:
+    """Pause the resolution clock while the ball is with the requester; resume it after."""
+    if category in {StatusCategory.PENDING, StatusCategory.RESOLVED}:
+        if ticket.sla_paused_at is None:
+            ticket.sla_paused_at = now
+            return ["sla_paused_at"]
+    elif category in {StatusCategory.OPEN, StatusCategory.NEW} and ticket.sla_paused_at:
+        resumed = sla.resume_ticket_clock(ticket, paused_at=ticket.sla_paused_at, resumed_at=now)
+        ticket.resolution_due = resumed.resolution_due
+        ticket.sla_paused += resumed.credit
+        ticket.sla_paused_at = None
+        return ["resolution_due", "sla_paused", "sla_paused_at"]
+    return []
 
 
 def link_tickets(source: Ticket, target: Ticket, kind: str, *, channel: str = "") -> None:

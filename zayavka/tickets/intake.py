@@ -276,6 +276,7 @@ def _append(
             actor_contact=contact,
             channel=message.channel,
             event_kind=EventKind.REOPENED,
+            at=message.received_at,
         )
     elif ticket.state == StatusCategory.PENDING:
         actions.change_status(
@@ -283,6 +284,7 @@ def _append(
             actions.status_for(StatusCategory.OPEN),
             actor_contact=contact,
             channel=message.channel,
+            at=message.received_at,
         )
     notifications.notify_requester_replied(ticket, msg.pk)
     return IntakeResult(Result.APPENDED, ticket_number=ticket.number, ticket_id=ticket.pk)

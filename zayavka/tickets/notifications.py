@@ -7,12 +7,14 @@ nothing and a crash after commit loses nothing.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 
-from zayavka.accounts.models import Contact
+from zayavka.accounts.models import Agent, Contact
 from zayavka.tickets.models import Outbox, Ticket
 from zayavka.tickets.threading import make_message_id
 
@@ -56,11 +58,31 @@ def ticket_context(ticket: Ticket, *, echo: bool) -> dict[str, Any]:
         "number": ticket.display_number,
         "ticket_key": ticket.key,
         "site_url": settings.SITE_URL,
-        "resolution_due": ticket.resolution_due.isoformat() if ticket.resolution_due else "",
+        "resolution_due": local_time(ticket.resolution_due),
     }
     if echo:
         context["subject"] = ticket.subject
     return context
+
+
+def local_time(moment: datetime | None) -> str:
+    """A deadline as people read it: «25.11.2026 14:30 MSK» in the desk's time zone."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(ZoneInfo(settings.TIME_ZONE))
+    return f"{local:%d.%m.%Y %H:%M} {local.tzname()}"
+
+
+def escalation_contact() -> dict[str, str]:
+    """The head of the helpdesk, reachable for emergencies and complaints (R26)."""
+    head = Agent.objects.filter(is_head=True).select_related("user").order_by("pk").first()
+    if head is None:
+        return {}
+    return {
+        "head_name": head.user.get_full_name() or head.user.get_username(),
+        "head_phone": head.phone,
+        "head_email": head.user.email,
+    }
 
 
 def notify_ticket_created(
@@ -75,6 +97,7 @@ def notify_ticket_created(
         language=requester.language,
         context={
             **ticket_context(ticket, echo=echo),
+            **escalation_contact(),
             "name": requester.name if echo else "",
         },
         in_reply_to=in_reply_to,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -137,6 +138,10 @@ class Ticket(models.Model):
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    # The resolution clock stops while the ticket waits for the requester or is resolved;
+    # sla_paused is the sum of finished pauses, in the clock's own measure.
+    sla_paused_at = models.DateTimeField(_("SLA clock paused since"), null=True, blank=True)
+    sla_paused = models.DurationField(_("SLA clock paused in total"), default=timedelta(0))
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
