@@ -16,7 +16,8 @@ from zayavka.accounts.models import (
     Team,
 )
 from zayavka.tickets.inbound import InboundMessage, Sender
-from zayavka.tickets.models import Category
+from zayavka.tickets.intake import IntakeResult
+from zayavka.tickets.models import Category, Ticket
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -49,6 +50,12 @@ class ContactFactory(factory.django.DjangoModelFactory):
             ContactAddress.objects.create(
                 contact=obj, kind="email", value=extracted, is_primary=True
             )
+
+
+def ticket_of(result: IntakeResult) -> Ticket:
+    """The ticket an intake result points at (fails the test if there is none)."""
+    assert result.ticket_id is not None, result
+    return Ticket.objects.select_related("status", "priority").get(pk=result.ticket_id)
 
 
 def inbound(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.core import mail
 
-from tests.factories import World, inbound
+from tests.factories import World, inbound, ticket_of
 from zayavka.accounts.models import Contact, ContactAddress
 from zayavka.tickets import actions, intake
 from zayavka.tickets.inbound import InboundAttachment, ReplyHints, Sender
@@ -27,11 +27,6 @@ from zayavka.tickets.outbox import deliver_due
 from zayavka.tickets.threading import make_message_id
 
 pytestmark = pytest.mark.django_db
-
-
-def ticket_of(result: intake.IntakeResult) -> Ticket:
-    assert result.ticket_id is not None, result
-    return Ticket.objects.select_related("status", "priority").get(pk=result.ticket_id)
 
 
 def test_an_email_from_a_registered_contact_opens_a_numbered_ticket_for_their_contract(

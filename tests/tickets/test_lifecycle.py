@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from tests.factories import World, inbound
+from tests.factories import World, inbound, ticket_of
 from zayavka.tickets import actions, intake, lifecycle, outbox
 from zayavka.tickets.inbound import ReplyHints
 from zayavka.tickets.models import StatusCategory, Ticket, TicketRating
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def open_ticket(world: World, external_id: str = "1") -> Ticket:
     result = intake.receive(inbound(email="o.smirnov@romashka.ru", external_id=external_id))
-    return Ticket.objects.select_related("status").get(pk=result.ticket_id)
+    return ticket_of(result)
 
 
 def resolve(ticket: Ticket, days_ago: float = 0) -> None:
@@ -33,7 +33,7 @@ def resolve(ticket: Ticket, days_ago: float = 0) -> None:
 
 def rating_link() -> str:
     notice = next(m for m in mail.outbox if "resolved" in m.subject or "решена" in m.subject)
-    match = re.search(r"https?://\S+/rate/\S+?/\?score=5", notice.body)
+    match = re.search(r"https?://\S+/rate/\S+?/\?score=5", str(notice.body))
     assert match, notice.body
     return match.group(0)
 

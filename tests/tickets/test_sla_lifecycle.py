@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
-from tests.factories import World, inbound
+from tests.factories import World, inbound, ticket_of
 from zayavka.accounts.models import Agent, User
 from zayavka.sla.models import Calendar, SlaPlan, SlaTarget
 from zayavka.tickets import actions, intake, lifecycle, outbox
 from zayavka.tickets.inbound import ReplyHints
-from zayavka.tickets.models import Priority, StatusCategory, Ticket
+from zayavka.tickets.models import Priority, StatusCategory
 
 pytestmark = pytest.mark.django_db
 MSK = ZoneInfo("Europe/Moscow")
@@ -59,7 +59,7 @@ def test_a_request_lives_against_its_deadline_from_email_to_rating(
             received_at=msk(20, 18, 30),
         )
     )
-    ticket = Ticket.objects.select_related("status").get(pk=created.ticket_id)
+    ticket = ticket_of(created)
     assert ticket.first_response_due == msk(23, 12, 30)
     assert ticket.resolution_due == msk(24, 14, 30)
 
@@ -104,7 +104,7 @@ def test_an_urgent_request_is_due_in_two_wall_clock_hours(contract_with_sla: Wor
             received_at=msk(21, 23, 0),  # Saturday night
         )
     )
-    ticket = Ticket.objects.get(pk=created.ticket_id)
+    ticket = ticket_of(created)
     assert ticket.priority.slug == "urgent"
     assert ticket.first_response_due == msk(21, 23, 15)
     assert ticket.resolution_due == msk(22, 1, 0)
@@ -112,5 +112,5 @@ def test_an_urgent_request_is_due_in_two_wall_clock_hours(contract_with_sla: Wor
 
 def test_a_request_without_an_sla_plan_has_no_deadline(world: World) -> None:
     created = intake.receive(inbound(email="anyone@mail.ru"))
-    ticket = Ticket.objects.get(pk=created.ticket_id)
+    ticket = ticket_of(created)
     assert ticket.resolution_due is None and ticket.first_response_due is None

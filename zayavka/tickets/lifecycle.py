@@ -78,7 +78,7 @@ def ticket_for_rating(token: str) -> tuple[Ticket, datetime]:
     and Ticket.DoesNotExist if the ticket is gone.
     """
     data: dict[str, Any] = signing.loads(
-        token, salt=RATING_SALT, max_age=RATING_MAX_AGE.total_seconds()
+        token, salt=RATING_SALT, max_age=RATING_MAX_AGE
     )
     ticket = Ticket.objects.select_related("requester").get(pk=int(data["t"]))
     return ticket, datetime.fromisoformat(str(data["r"]))
