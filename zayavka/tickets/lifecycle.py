@@ -77,9 +77,7 @@ def ticket_for_rating(token: str) -> tuple[Ticket, datetime]:
     Raises signing.BadSignature (or SignatureExpired) for a forged or old token,
     and Ticket.DoesNotExist if the ticket is gone.
     """
-    data: dict[str, Any] = signing.loads(
-        token, salt=RATING_SALT, max_age=RATING_MAX_AGE
-    )
+    data: dict[str, Any] = signing.loads(token, salt=RATING_SALT, max_age=RATING_MAX_AGE)
     ticket = Ticket.objects.select_related("requester").get(pk=int(data["t"]))
     return ticket, datetime.fromisoformat(str(data["r"]))
 
