@@ -72,7 +72,9 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("ZAYAVKA_CSRF_TRUSTED_ORIGINS", [SITE_URL])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Admin modules load with the URLconf (admin.autodiscover() in urls.py), so that
+    # command-line tools such as the MTA pipe start without them.
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -82,6 +84,7 @@ INSTALLED_APPS = [
     "zayavka.accounts",
     "zayavka.sla",
     "zayavka.tickets",
+    "zayavka.channels.email",
     "zayavka.portal",
 ]
 
@@ -173,6 +176,11 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env_str("ZAYAVKA_SUPPORT_EMAIL", "support@zayavka.localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Incoming mail: the authserv-id our own MTA writes in Authentication-Results (empty:
+# no DKIM/DMARC result is trusted), and the LMTP listener's HOST:PORT for `mail listen`.
+ZAYAVKA_EMAIL_AUTHSERV_ID = env_str("ZAYAVKA_EMAIL_AUTHSERV_ID")
+ZAYAVKA_LMTP_ADDRESS = env_str("ZAYAVKA_LMTP_ADDRESS", "127.0.0.1:8024")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
