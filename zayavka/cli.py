@@ -6,8 +6,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+
+EX_TEMPFAIL = 75
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,12 +18,20 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["manage"]:
         args = args[1:]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zayavka.settings")
-    from django.conf import settings
-    from django.core.management import execute_from_command_line
+    try:
+        from django.conf import settings
+        from django.core.management import execute_from_command_line
 
-    # The embedded database lives in the data directory: it must exist before any
-    # command (or Django's start-up checks) opens a connection.
-    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        # The embedded database lives in the data directory: it must exist before any
+        # command (or Django's start-up checks) opens a connection.
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    except Exception as exc:
+        if args[:2] == ["mail", "deliver"]:
+            # An MTA retries on 75 (EX_TEMPFAIL); any other code may bounce the message.
+            print(json.dumps({"result": "tempfail", "ticket": None}))
+            print(f"zayavka: cannot start: {exc}", file=sys.stderr)
+            return EX_TEMPFAIL
+        raise
     execute_from_command_line(["zayavka", *args])
     return 0
 

@@ -5,6 +5,8 @@ from django.views.generic import TemplateView
 
 from zayavka.core.views import healthz
 
+admin.autodiscover()
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

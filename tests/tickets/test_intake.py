@@ -386,3 +386,18 @@ def test_an_unverified_senders_acknowledgement_does_not_echo_their_text(world: W
     intake.receive(inbound("Купите наши таблетки", subject="SPAM SPAM", email="x@spam.example"))
     ack = Outbox.objects.get()
     assert "subject" not in ack.context and not ack.context.get("name")
+
+
+def test_machine_mail_naming_a_ticket_only_in_its_subject_is_not_attached(world: World) -> None:
+    ticket = ticket_of(intake.receive(inbound(email="o.smirnov@romashka.ru", external_id="1")))
+    result = intake.receive(
+        inbound(
+            "Out of office",
+            email="robot@elsewhere.example",
+            external_id="2",
+            auto_generated=True,
+            reply=ReplyHints(ticket_number=ticket.number),
+        )
+    )
+    assert result.result == "ignored"
+    assert ticket.messages.count() == 1

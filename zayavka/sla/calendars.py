@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
-import holidays
-
 from zayavka.sla.business_time import (
     DayHours,
     Interval,
@@ -96,6 +94,8 @@ def country_year(country: str, year: int) -> tuple[frozenset[date], frozenset[da
 
     Raises NotImplementedError (from ``holidays``) for a country it does not know.
     """
+    import holidays  # heavy (~0.3 s): loaded on the first deadline, not at every start-up
+
     calendar = holidays.country_holidays(country, years=year)
     days_off = {day for day in calendar if day.year == year}
     workdays = {day for day in calendar.weekend_workdays if day.year == year}
@@ -207,6 +207,8 @@ def calendar_from_data(data: Mapping[str, Any]) -> WorkCalendar:
 
 @functools.cache
 def _supported_countries() -> frozenset[str]:
+    import holidays
+
     return frozenset(holidays.list_supported_countries())
 
 

@@ -197,11 +197,11 @@ def _process_or_quarantine(message: InboundMessage, raw: RawInput) -> IntakeResu
 
 
 def _process(message: InboundMessage, raw: RawInput) -> IntakeResult:
+    if message.auto_generated:
+        return _machine_mail(message, raw)
     contact = find_contact(message.sender)
     registered = contact is not None
     ticket = _thread_target(message, contact)
-    if message.auto_generated:
-        return _machine_mail(message, raw, ticket)
     if contact is None:
         contact = create_contact(message.sender, None)
     verification = (
@@ -250,15 +250,11 @@ def _thread_target(message: InboundMessage, contact: Contact | None) -> Ticket |
     return candidate.pk
 
 
-def _machine_mail(
-    message: InboundMessage, raw: RawInput, ticket: Ticket | int | None
-) -> IntakeResult:
-    """Auto-replies and bounces: a system note on a ticket we can tell, else ignored."""
-    target = (
-        ticket
-        if isinstance(ticket, Ticket)
-        else (Ticket.objects.filter(pk=ticket).first() if isinstance(ticket, int) else None)
-    )
+def _machine_mail(message: InboundMessage, raw: RawInput) -> IntakeResult:
+    """Auto-replies and bounces: a system note on the ticket whose mail they answer, else
+    ignored. Only our signed Message-IDs count: anyone can write a number in a subject."""
+    numbers = [n for n in map(ticket_number_from_message_id, message.reply.message_ids) if n]
+    target = Ticket.objects.filter(number=numbers[0]).first() if numbers else None
     if target is None:
         return IntakeResult(Result.IGNORED)
     _add_inbound(target, message, raw, None, kind=Message.Kind.SYSTEM)
