@@ -10,11 +10,11 @@ pass again. Print the full table with ``bench/email_conformance.py``.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.channels.email.corpora import corpora_or_skip
 from zayavka.channels.email import conformance
 
 HERE = Path(__file__).resolve().parent
@@ -22,19 +22,7 @@ ALLOWLIST = HERE / "allowlist.json"
 REPLY_EXPECTATIONS = HERE / "reply_fixtures.json"
 
 
-def _corpora() -> Path:
-    env = os.environ.get("ZAYAVKA_CORPORA")
-    return Path(env) if env else Path(__file__).resolve().parents[3].parent / "shared" / "corpora"
-
-
-CORPORA = _corpora()
-
-if not CORPORA.exists():
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"mail corpora not found at {CORPORA} under CI", pytrace=False)
-    pytest.skip(
-        f"mail corpora not found at {CORPORA} (set ZAYAVKA_CORPORA)", allow_module_level=True
-    )
+CORPORA = corpora_or_skip()
 
 # The levels reached; lower them only with a reason in the allow-list.
 THRESHOLDS: dict[str, tuple[int, int]] = {

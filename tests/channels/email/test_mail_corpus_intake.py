@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.channels.email.corpora import corpora_or_skip
 from tests.factories import World
 from zayavka.channels.email.inbound import to_inbound
 from zayavka.tickets import intake
@@ -23,16 +24,7 @@ STORED = {"created", "appended", "quarantined", "ignored", "duplicate"}
 _NOT_MAIL = (".json", ".yml", ".yaml", ".md")
 
 
-def _corpora() -> Path:
-    env = os.environ.get("ZAYAVKA_CORPORA")
-    return Path(env) if env else Path(__file__).resolve().parents[3].parent / "shared" / "corpora"
-
-
-CORPORA = _corpora()
-if not CORPORA.exists():
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"mail corpora not found at {CORPORA} under CI", pytrace=False)
-    pytest.skip(f"mail corpora not found at {CORPORA}", allow_module_level=True)
+CORPORA = corpora_or_skip()
 
 
 def _files() -> tuple[list[Path], list[Path]]:

@@ -7,6 +7,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
+def in_reader_language(ru: str, en: str) -> str:
+    """The English text for readers in English, the Russian one for everyone else."""
+    return en if (get_language() or "ru").startswith("en") else ru
+
+
 class Bilingual(models.Model):
     """A name kept in Russian and English; shown in the reader's language."""
 
@@ -21,7 +26,7 @@ class Bilingual(models.Model):
 
     @property
     def label(self) -> str:
-        return self.name_en if (get_language() or "ru").startswith("en") else self.name_ru
+        return in_reader_language(self.name_ru, self.name_en)
 
 
 class StatusCategory(models.TextChoices):
@@ -112,7 +117,7 @@ class Category(Bilingual):
 
     @property
     def hint(self) -> str:
-        return self.hint_en if (get_language() or "ru").startswith("en") else self.hint_ru
+        return in_reader_language(self.hint_ru, self.hint_en)
 
 
 class CategoryField(models.Model):
@@ -149,8 +154,8 @@ class CategoryField(models.Model):
 
     @property
     def label(self) -> str:
-        return self.label_en if (get_language() or "ru").startswith("en") else self.label_ru
+        return in_reader_language(self.label_ru, self.label_en)
 
     @property
     def hint(self) -> str:
-        return self.hint_en if (get_language() or "ru").startswith("en") else self.hint_ru
+        return in_reader_language(self.hint_ru, self.hint_en)
