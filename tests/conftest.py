@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.factories import World, build_world
+from zayavka.core import refcache
 
 
 def pytest_report_header() -> str:
@@ -23,6 +24,7 @@ def pytest_report_header() -> str:
 def _isolated_files(settings: Any, tmp_path: Path) -> Iterator[None]:
     """Attachments and raw inputs of each test go to its own directory."""
     settings.MEDIA_ROOT = tmp_path / "files"
+    refcache.clear()  # rows cached by an earlier test were rolled back with it
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     yield
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import DatabaseError, connection, transaction
 
+from zayavka.core.refcache import cached, clear_on_change
 from zayavka.sla.business_time import (
     WorkCalendar,
     add_business_time,
@@ -198,7 +199,11 @@ def sla_target(contract: Contract | None, priority: Priority) -> SlaTarget | Non
     """The target of the contract's SLA plan for ``priority``; None: no promise made."""
     if contract is None or contract.sla_plan_id is None:
         return None
-    return SlaTarget.objects.filter(plan_id=contract.sla_plan_id, priority_id=priority.pk).first()
+    targets: dict[tuple[int, int], SlaTarget] = cached(
+        "sla_targets",
+        lambda: {(t.plan_id, t.priority_id): t for t in SlaTarget.objects.all()},
+    )
+    return targets.get((contract.sla_plan_id, priority.pk))
 
 
 def target_clock(contract: Contract | None, target: SlaTarget) -> WorkCalendar:
@@ -341,3 +346,6 @@ def _same(a: datetime | None, b: datetime | None) -> bool:
     if a is None or b is None:
         return a is b
     return _utc(a) == _utc(b)
+
+
+clear_on_change(SlaTarget)

@@ -147,7 +147,7 @@ def identify_client(
     if numbers:
         contract = (
             Contract.objects.filter(number_key__in=numbers, is_active=True)
-            .select_related("organization")
+            .select_related("organization", "calendar")
             .first()
         )
         if contract is not None:
@@ -174,7 +174,9 @@ def identify_client(
 def _contract_of(org: Organization, numbers: list[str]) -> Contract | None:
     """The contract a request falls under: the one it quotes, else the current one."""
     contracts = list(
-        Contract.objects.filter(organization=org, is_active=True).order_by("-starts_on", "pk")
+        Contract.objects.filter(organization=org, is_active=True)
+        .select_related("calendar")
+        .order_by("-starts_on", "pk")
     )
     wanted = set(numbers)
     for contract in contracts:

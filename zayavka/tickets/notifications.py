@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-from zayavka.accounts.models import Agent, Contact
+from zayavka.accounts.models import Agent, Contact, User
+from zayavka.core.refcache import cached, clear_on_change
 from zayavka.tickets.models import Outbox, Ticket
 from zayavka.tickets.threading import make_message_id
 
@@ -75,7 +76,10 @@ def local_time(moment: datetime | None) -> str:
 
 def escalation_contact() -> dict[str, str]:
     """The head of the helpdesk, reachable for emergencies and complaints (R26)."""
-    head = Agent.objects.filter(is_head=True).select_related("user").order_by("pk").first()
+    head: Agent | None = cached(
+        "head_of_desk",
+        lambda: Agent.objects.filter(is_head=True).select_related("user").order_by("pk").first(),
+    )
     if head is None:
         return {}
     return {
@@ -149,3 +153,6 @@ def notify_resolved(ticket: Ticket) -> None:
             ),
         },
     )
+
+
+clear_on_change(Agent, User)
