@@ -181,3 +181,13 @@ def test_an_always_open_calendar_from_data():
 def test_malformed_calendar_data_is_refused_with_the_key_named(data, message):
     with pytest.raises(ValueError, match=message):
         calendar_from_data(data)
+
+
+def test_list_fields_that_are_not_lists_are_a_clear_value_error() -> None:
+    import pytest
+
+    from zayavka.sla.calendars import calendar_from_data
+
+    for key in ("holidays_extra", "workdays_extra"):
+        with pytest.raises(ValueError, match=key):
+            calendar_from_data({"timezone": "Europe/Moscow", key: 5})

@@ -179,7 +179,7 @@ def calendar_from_data(data: Mapping[str, Any]) -> WorkCalendar:
     else:
         workday_hours = next((day for day in weekly if day), _NINE_TO_SEVEN)
     extra: dict[date, DayHours] = {}
-    for item in data.get("workdays_extra", []):
+    for item in _list(data, "workdays_extra"):
         if isinstance(item, Mapping):
             day = _parse_date(item.get("date"), "workdays_extra")
             extra[day] = _parse_hours(item.get("hours", []), f"workdays_extra.{day}")
@@ -195,7 +195,7 @@ def calendar_from_data(data: Mapping[str, Any]) -> WorkCalendar:
             timezone=zone,
             weekly=weekly,
             holidays=frozenset(
-                _parse_date(item, "holidays_extra") for item in data.get("holidays_extra", [])
+                _parse_date(item, "holidays_extra") for item in _list(data, "holidays_extra")
             ),
             extra_workdays=extra,
             always_open=bool(data.get("always_open", False)),
@@ -203,6 +203,13 @@ def calendar_from_data(data: Mapping[str, Any]) -> WorkCalendar:
         )
     except KeyError as error:  # ZoneInfoNotFoundError
         raise ValueError(f"calendar 'timezone': unknown zone {zone!r}") from error
+
+
+def _list(data: Mapping[str, Any], key: str) -> list[Any] | tuple[Any, ...]:
+    value = data.get(key, [])
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"calendar '{key}' has the wrong shape: it must be a list of dates")
+    return value
 
 
 @functools.cache

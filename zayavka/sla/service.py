@@ -36,8 +36,13 @@ from zayavka.sla.business_time import (
     business_time_between,
     day_hours,
 )
-from zayavka.sla.calendars import ALWAYS_OPEN, BUILTIN_NAMES, RU_WORKDAYS_9_19, builtin_calendar
-from zayavka.sla.calendars import calendar_from_data as _calendar_from_data
+from zayavka.sla.calendars import (
+    ALWAYS_OPEN,
+    BUILTIN_NAMES,
+    RU_WORKDAYS_9_19,
+    builtin_calendar,
+    calendar_from_data,
+)
 from zayavka.sla.models import Calendar, SlaTarget
 
 if TYPE_CHECKING:
@@ -107,11 +112,7 @@ def work_calendar_for(calendar: Calendar | None, *, is_24x7: bool = False) -> Wo
 
 @functools.lru_cache(maxsize=256)
 def _from_json(text: str) -> WorkCalendar:
-    try:
-        return _calendar_from_data(json.loads(text))
-    except TypeError as error:
-        # calendar_from_data iterates list fields without checking they are lists.
-        raise ValueError(f"calendar data has the wrong shape: {error}") from error
+    return calendar_from_data(json.loads(text))
 
 
 @functools.lru_cache(maxsize=64)
