@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from zayavka.tickets.models import Outbox
+from zayavka.tickets.threading import LOOP_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def send_email(item: Outbox) -> None:
         "Message-ID": f"<{ctx['message_id']}>",
         "Auto-Submitted": "auto-replied" if item.template == "ticket_created" else "auto-generated",
         "X-Auto-Response-Suppress": "All",
-        "X-Zayavka-Loop": settings.DEFAULT_FROM_EMAIL,
+        LOOP_HEADER: settings.DEFAULT_FROM_EMAIL,
         "X-Zayavka-Ticket": str(ctx.get("number", "")),
     }
     if ctx.get("in_reply_to"):

@@ -14,6 +14,9 @@ import secrets
 
 from django.conf import settings
 
+# Every mail we send carries this header; mail that comes back with it is our own (a loop).
+LOOP_HEADER = "X-Zayavka-Loop"
+
 _OURS = re.compile(r"^zv\.(\d{1,18})\.([0-9a-z]{6,32})\.([0-9a-f]{16})@", re.IGNORECASE)
 
 

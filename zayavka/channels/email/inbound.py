@@ -22,12 +22,12 @@ from typing import Any
 
 from django.conf import settings
 
+from zayavka.accounts.models import Channel
 from zayavka.channels.email.parsing import ParsedEmail, parse_message
 from zayavka.tickets.inbound import InboundAttachment, InboundMessage, ReplyHints, Sender
 from zayavka.tickets.threading import ticket_number_from_subject
 
-CHANNEL = "email"
-LOOP_HEADER = "X-Zayavka-Loop"
+CHANNEL = Channel.EMAIL
 # Reply hints beyond this many are noise (or an attack on the lookup).
 MAX_REPLY_IDS = 100
 # Where the header section is searched for our loop header.
