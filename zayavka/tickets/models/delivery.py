@@ -68,6 +68,7 @@ class Outbox(models.Model):
         PENDING = "pending", _("Waiting")
         SENT = "sent", _("Sent")
         DEAD = "dead", _("Gave up")
+        SUPPRESSED = "suppressed", _("Held back: the recipient's cap is reached")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     # Writing the same notification twice is a no-op: intake may be replayed.
@@ -90,6 +91,9 @@ class Outbox(models.Model):
     )
     recipient = models.CharField(_("recipient"), max_length=320)
     template = models.CharField(_("template"), max_length=100)
+    # Automatic mail (notices, auto-replies) counts against the per-recipient caps;
+    # an agent's own reply does not.
+    automatic = models.BooleanField(_("automatic"), default=True)
     language = models.CharField(_("language"), max_length=8, default="ru")
     context = models.JSONField(default=dict, blank=True)
     state = models.CharField(
@@ -105,7 +109,10 @@ class Outbox(models.Model):
     class Meta:
         verbose_name = _("outgoing notification")
         verbose_name_plural = _("outgoing notifications")
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["recipient", "created_at"], name="outbox_recipient_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient} ({self.template}, {self.state})"

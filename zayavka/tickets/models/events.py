@@ -20,6 +20,13 @@ class EventKind(models.TextChoices):
     CLIENT = "client", _("Client identified")
     QUARANTINED = "quarantined", _("Input quarantined")
     RATED = "rated", _("Resolution rated")
+    ROUTED = "routed", _("Routed to a team")
+    TAKEN = "taken", _("Taken by an agent")
+    DEADLINES = "deadlines", _("Deadlines recomputed")
+    SLA_WARNING = "sla_warning", _("Deadline approaching")
+    SLA_BREACH = "sla_breach", _("Deadline missed")
+    ESCALATED = "escalated", _("Escalated")
+    ATTACHMENT_WITHHELD = "att_withheld", _("Attachment withheld by policy")
 
 
 class TicketEvent(models.Model):

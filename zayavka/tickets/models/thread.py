@@ -102,6 +102,10 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     is_inline = models.BooleanField(_("inline"), default=False)
     content_id = models.CharField(max_length=300, blank=True)
+    # An attachment the contract's channel policy does not admit (too large, a kind
+    # not allowed) is kept, but out of the thread, until an agent releases it.
+    withheld = models.BooleanField(_("withheld by policy"), default=False)
+    withheld_reason = models.CharField(_("why withheld"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("attachment")

@@ -144,6 +144,10 @@ class Ticket(models.Model):
     sla_paused = models.DurationField(_("SLA clock paused in total"), default=timedelta(0))
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # When the SLA scanner must next look at this ticket (an escalation warning or a
+    # breach falls due); NULL when nothing is pending. Indexed, so a pass reads only
+    # the tickets that are due, however many are open.
+    sla_next_check_at = models.DateTimeField(_("next SLA check"), null=True, blank=True)
 
     class Meta:
         ordering = ["-number"]
@@ -156,6 +160,11 @@ class Ticket(models.Model):
             models.Index(fields=["team", "state"], name="ticket_team_state"),
             models.Index(fields=["organization", "state"], name="ticket_org_state"),
             models.Index(fields=["requester", "state"], name="ticket_requester_state"),
+            models.Index(
+                fields=["sla_next_check_at"],
+                name="ticket_sla_next_check",
+                condition=models.Q(sla_next_check_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
