@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from zayavka.channels.email.imap import run_forever as poll_mailboxes_forever
 from zayavka.core.jobs import beat
 from zayavka.core.queue import get_huey
 from zayavka.tickets.outbox import dispatch_forever
@@ -13,7 +14,8 @@ from zayavka.tickets.outbox import dispatch_forever
 
 class Command(BaseCommand):
     help = (
-        "Run the background worker: the outbox dispatcher, queued tasks and the periodic scheduler."
+        "Run the background worker: the outbox dispatcher, the IMAP poller, queued tasks and "
+        "the periodic scheduler."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,8 +43,13 @@ class Command(BaseCommand):
             daemon=True,
         )
         dispatcher.start()
+        poller = threading.Thread(
+            target=poll_mailboxes_forever, args=(stop,), name="imap-poller", daemon=True
+        )
+        poller.start()
         try:
             consumer.run()
         finally:
             stop.set()
             dispatcher.join(timeout=30)
+            poller.join(timeout=30)

@@ -4,6 +4,8 @@
   75 (EX_TEMPFAIL) when it is not, so the MTA retries. One JSON line on stdout.
 - ``mail parse FILE... [--json]``: what the parser makes of each file.
 - ``mail listen [--lmtp|--smtp] [--host H] [--port N]``: the LMTP/SMTP listener.
+- ``mail poll [--mailbox NAME] [--forever]``: fetch from the IMAP mailboxes configured
+  in the admin, once (one JSON line per mailbox) or until SIGTERM/SIGINT.
 
 Imports are made per subcommand: the pipe runs once per message and must start fast.
 """
@@ -62,7 +64,8 @@ def _address(value: str) -> tuple[str, int]:
 class Command(BaseCommand):
     help = (
         "The email channel: `mail deliver` (MTA pipe, message on stdin), "
-        "`mail parse FILE... [--json]`, `mail listen [--lmtp|--smtp]`."
+        "`mail parse FILE... [--json]`, `mail listen [--lmtp|--smtp]`, "
+        "`mail poll [--mailbox NAME] [--forever]`."
     )
     # The pipe starts once per message: skip the system checks (URLs, admin, ...).
     requires_system_checks: list[str] = []
@@ -94,6 +97,15 @@ class Command(BaseCommand):
             "--max-size", type=int, default=50 * 1024 * 1024, help="bytes; larger: 552"
         )
         listen.add_argument("--workers", type=int, default=4, help="intake threads")
+        poll = sub.add_parser("poll", help="fetch new mail from the IMAP mailboxes")
+        poll.add_argument(
+            "--mailbox",
+            action="append",
+            dest="mailboxes",
+            metavar="NAME",
+            help="only this mailbox, even if inactive (repeatable); default: every active one",
+        )
+        poll.add_argument("--forever", action="store_true", help="keep polling until stopped")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -102,6 +114,8 @@ class Command(BaseCommand):
             self._deliver(stream, options["timeout"])
         elif action == "parse":
             self._parse(options["files"], as_json=options["json"])
+        elif action == "poll":
+            self._poll(options["mailboxes"] or [], forever=options["forever"])
         else:
             self._listen(options)
 
@@ -174,3 +188,32 @@ class Command(BaseCommand):
                 await listener.close()
 
         asyncio.run(main())
+
+    def _poll(self, names: list[str], *, forever: bool) -> None:
+        from zayavka.channels.email import imap
+        from zayavka.channels.email.models import Mailbox
+
+        unknown = set(names) - set(
+            Mailbox.objects.filter(name__in=names).values_list("name", flat=True)
+        )
+        if unknown:
+            raise CommandError(f"no such mailbox: {', '.join(sorted(unknown))}")
+        if not forever:
+            reports = imap.poll_all(names=names or None)
+            for report in reports:
+                self.stdout.write(json.dumps(report.as_json(), ensure_ascii=False))
+            failed = [r.mailbox for r in reports if r.error]
+            if failed:
+                raise CommandError(f"could not poll: {', '.join(failed)}")
+            return
+        # The loop runs in a thread: a signal handler that set the stop event while the
+        # main thread waited on that same event could deadlock on its lock.
+        stop = threading.Event()
+        poller = threading.Thread(
+            target=imap.run_forever, args=(stop,), kwargs={"names": names or None}, name="imap"
+        )
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda signum, frame: stop.set())
+        poller.start()
+        while poller.is_alive():
+            poller.join(0.5)
