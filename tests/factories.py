@@ -8,12 +8,14 @@ from typing import Any
 import factory
 
 from zayavka.accounts.models import (
+    Agent,
     Contact,
     ContactAddress,
     Contract,
     Organization,
     OrganizationIdentifier,
     Team,
+    User,
 )
 from zayavka.tickets.inbound import InboundMessage, Sender
 from zayavka.tickets.intake import IntakeResult
@@ -50,6 +52,32 @@ class ContactFactory(factory.django.DjangoModelFactory):
             ContactAddress.objects.create(
                 contact=obj, kind="email", value=extracted, is_primary=True
             )
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"agent{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@desk.example")
+    is_staff = True
+
+
+class AgentFactory(factory.django.DjangoModelFactory):
+    """An agent of the desk; `teams=[...]` makes them a member."""
+
+    class Meta:
+        model = Agent
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    skills: Any = factory.LazyFunction(list)
+
+    @factory.post_generation
+    def teams(obj: Agent, create: bool, extracted: list[Team] | None, **kwargs: Any) -> None:
+        if create and extracted:
+            obj.teams.set(extracted)
 
 
 def ticket_of(result: IntakeResult) -> Ticket:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -275,6 +276,11 @@ def address_key(kind: str, value: str) -> str:
 
 
 class Team(models.Model):
+    class Assignment(models.TextChoices):
+        MANUAL = "manual", _("Manual: agents take tickets themselves")
+        ROUND_ROBIN = "round_robin", _("Round robin among agents on shift")
+        LEAST_LOADED = "least_loaded", _("Agent on shift with the fewest open tickets")
+
     name = models.CharField(_("name"), max_length=200, unique=True)
     email = models.EmailField(_("team email"), blank=True)
     lead = models.ForeignKey(
@@ -289,6 +295,23 @@ class Team(models.Model):
         _("restricted"),
         default=False,
         help_text=_("Only members see this team's tickets."),
+    )
+    assignment = models.CharField(
+        _("assignment"),
+        max_length=16,
+        choices=Assignment.choices,
+        default=Assignment.MANUAL,
+        help_text=_("How new tickets in this team's queue get an agent."),
+    )
+    # The round-robin cursor: the next ticket goes to the first eligible agent after it.
+    last_assigned = models.ForeignKey(
+        "Agent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("last assigned agent"),
     )
 
     class Meta:
@@ -318,6 +341,10 @@ class Agent(models.Model):
         help_text=_("Receives escalations and complaints at any hour."),
     )
     is_on_shift = models.BooleanField(_("on shift"), default=True)
+    # Least-loaded assignment breaks ties in favour of whoever waited longest.
+    last_assigned_at = models.DateTimeField(
+        _("last ticket assigned"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("agent")
@@ -325,3 +352,79 @@ class Agent(models.Model):
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
+
+
+class RoutingRule(models.Model):
+    """Sends a new ticket to a team (R25). Every condition given must hold; the first
+    active rule by position wins; without a match the ticket goes to its category's team."""
+
+    name = models.CharField(_("name"), max_length=200)
+    position = models.PositiveIntegerField(
+        _("position"), default=0, help_text=_("Rules are tried from the lowest position up.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    category = models.ForeignKey(
+        "tickets.Category",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="routing_rules",
+        verbose_name=_("category"),
+        help_text=_("Matches this category and its subcategories."),
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="routing_rules",
+        verbose_name=_("organization"),
+    )
+    contract = models.ForeignKey(
+        Contract,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="routing_rules",
+        verbose_name=_("contract"),
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True)
+    keywords = models.JSONField(
+        _("keywords"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Words or phrases looked for in the subject and the first message; any one "
+            "of them is enough. Case and «ё»/«е» do not matter. End a word with * to "
+            "match all its forms: «бухгалтер*»."
+        ),
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="routing_rules", verbose_name=_("team")
+    )
+    required_skills = models.JSONField(
+        _("required skills"),
+        default=list,
+        blank=True,
+        help_text=_("Only agents who have all of these skills get the ticket."),
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        for name in ("keywords", "required_skills"):
+            value = getattr(self, name)
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValidationError({name: _("Give a list of words.")})
+        if (
+            self.contract is not None
+            and self.organization_id is not None
+            and self.contract.organization_id != self.organization_id
+        ):
+            raise ValidationError({"contract": _("This contract belongs to another organization.")})

@@ -21,6 +21,7 @@ from zayavka.accounts.models import (
     Contract,
     Organization,
     OrganizationIdentifier,
+    RoutingRule,
     Team,
     User,
 )
@@ -45,13 +46,23 @@ def demo_needed() -> bool:
 def load_demo() -> None:
     teams = _staff()
     _catalog(teams)
+    _routing(teams)
     _clients()
     _tickets()
 
 
 def _staff() -> dict[str, Team]:
-    line1 = Team.objects.create(name="Первая линия", email=f"line1@{SUPPORT_DOMAIN}")
-    web = Team.objects.create(name="Веб-разработка", email=f"web@{SUPPORT_DOMAIN}")
+    line1 = Team.objects.create(
+        name="Первая линия",
+        email=f"line1@{SUPPORT_DOMAIN}",
+        assignment=Team.Assignment.ROUND_ROBIN,
+    )
+    web = Team.objects.create(
+        name="Веб-разработка",
+        email=f"web@{SUPPORT_DOMAIN}",
+        assignment=Team.Assignment.LEAST_LOADED,
+    )
+    # Infrastructure works its queue by hand: its engineers take tickets themselves.
     infra = Team.objects.create(name="Инфраструктура", email=f"infra@{SUPPORT_DOMAIN}")
     admin = User.objects.create_superuser(
         "admin",
@@ -189,6 +200,24 @@ def _catalog(teams: dict[str, Team]) -> None:
     _field(remote, 1, "anydesk_id", "AnyDesk ID", "AnyDesk ID", required=True)
     Category.objects.create(
         slug="other", name_ru="Другое", name_en="Other", team=teams["line1"], position=9
+    )
+
+
+def _routing(teams: dict[str, Team]) -> None:
+    """Rules first, by position; a ticket no rule takes goes to its category's team."""
+    RoutingRule.objects.create(
+        name="1С и бухгалтерия — первая линия, специалист по 1С",
+        position=10,
+        keywords=["1С", "1C", "бухгалтери*"],
+        team=teams["line1"],
+        required_skills=["1С"],
+    )
+    RoutingRule.objects.create(
+        name="Не работает сайт — веб-разработка",
+        position=20,
+        category=Category.objects.get(slug="site-down"),
+        team=teams["web"],
+        required_skills=["сайты"],
     )
 
 
@@ -400,16 +429,19 @@ def _tickets() -> None:
             )
         )
         assert result.ticket_id is not None, result
-        ticket = Ticket.objects.select_related("status").get(pk=result.ticket_id)
-        if target != "new":
-            ticket.assignee = ivanova
-            ticket.save(update_fields=["assignee"])
-            actions.change_status(
-                ticket, actions.status_for(StatusCategory.OPEN), actor_user=ivanova
-            )
+        ticket = Ticket.objects.select_related("status", "team", "assignee").get(
+            pk=result.ticket_id
+        )
+        if target == "new":
+            continue
+        # Routing has assigned most tickets; Ivanova takes the rest from the queue.
+        if ticket.assignee is None:
+            actions.take_ticket(ticket, ivanova)
+        worker = ticket.assignee or ivanova
+        actions.change_status(ticket, actions.status_for(StatusCategory.OPEN), actor_user=worker)
         for category_name in {
             "pending": ["pending"],
             "resolved": ["resolved"],
             "closed": ["resolved", "closed"],
         }.get(target, []):
-            actions.change_status(ticket, actions.status_for(category_name), actor_user=ivanova)
+            actions.change_status(ticket, actions.status_for(category_name), actor_user=worker)
