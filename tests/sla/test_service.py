@@ -259,7 +259,7 @@ def open_ticket(world: World, contract: Contract, slug: str = "normal") -> Ticke
         at=FRIDAY_1830,
     )
     # Whether or not open_ticket stamps deadlines itself, start from a clean slate.
-    ticket.first_response_due = ticket.resolution_due = None
+    ticket.first_response_due = ticket.resolution_due = ticket.sla_next_check_at = None
     return ticket
 
 
@@ -269,19 +269,29 @@ def test_stamping_a_ticket_reports_exactly_the_fields_it_changed(
 ) -> None:
     ticket = open_ticket(world, contract_on(plan))
     changed = stamp_ticket_deadlines(ticket)
-    assert changed == ["first_response_due", "resolution_due"]
+    # The escalation scanner's next check moves with the deadlines.
+    assert changed == ["first_response_due", "resolution_due", "sla_next_check_at"]
     ticket.save(update_fields=changed)
     ticket = Ticket.objects.get(pk=ticket.pk)
     assert utc(ticket.resolution_due) == utc(msk(2026, 3, 17, 14, 30))
     assert stamp_ticket_deadlines(ticket) == []
 
     ticket.priority = priority("urgent")
-    assert stamp_ticket_deadlines(ticket) == ["first_response_due", "resolution_due"]
+    assert stamp_ticket_deadlines(ticket) == [
+        "first_response_due",
+        "resolution_due",
+        "sla_next_check_at",
+    ]
     assert ticket.resolution_due == msk(2026, 3, 13, 20, 30)
 
     ticket.contract = None
-    assert stamp_ticket_deadlines(ticket) == ["first_response_due", "resolution_due"]
+    assert stamp_ticket_deadlines(ticket) == [
+        "first_response_due",
+        "resolution_due",
+        "sla_next_check_at",
+    ]
     assert ticket.first_response_due is None and ticket.resolution_due is None
+    assert ticket.sla_next_check_at is None
 
 
 @pytest.mark.django_db
@@ -290,12 +300,14 @@ def test_a_deadline_already_met_stays_as_it_was(world: World, plan: SlaPlan) -> 
     stamp_ticket_deadlines(ticket)
     ticket.first_responded_at = msk(2026, 3, 16, 10, 0)
     ticket.priority = priority("urgent")
-    assert stamp_ticket_deadlines(ticket) == ["resolution_due"]
+    assert stamp_ticket_deadlines(ticket) == ["resolution_due", "sla_next_check_at"]
     assert ticket.first_response_due == msk(2026, 3, 16, 12, 30)
     ticket.resolved_at = msk(2026, 3, 16, 11, 0)
     ticket.priority = priority("normal")
-    assert stamp_ticket_deadlines(ticket) == []
+    # A resolved ticket keeps its deadlines and leaves the scanner's sight.
+    assert stamp_ticket_deadlines(ticket) == ["sla_next_check_at"]
     assert ticket.resolution_due == msk(2026, 3, 13, 20, 30)
+    assert ticket.sla_next_check_at is None
 
 
 @pytest.mark.django_db

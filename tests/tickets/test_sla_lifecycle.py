@@ -10,10 +10,11 @@ from django.core import mail
 
 from tests.factories import World, inbound, ticket_of
 from zayavka.accounts.models import Agent, User
+from zayavka.sla import escalation
 from zayavka.sla.models import Calendar, SlaPlan, SlaTarget
 from zayavka.tickets import actions, intake, lifecycle, outbox
 from zayavka.tickets.inbound import ReplyHints
-from zayavka.tickets.models import Priority, StatusCategory
+from zayavka.tickets.models import Message, Priority, StatusCategory, Ticket
 
 pytestmark = pytest.mark.django_db
 MSK = ZoneInfo("Europe/Moscow")
@@ -114,3 +115,61 @@ def test_a_request_without_an_sla_plan_has_no_deadline(world: World) -> None:
     created = intake.receive(inbound(email="anyone@mail.ru"))
     ticket = ticket_of(created)
     assert ticket.resolution_due is None and ticket.first_response_due is None
+
+
+def test_a_missed_deadline_reaches_the_assignee_the_lead_and_then_the_head(
+    contract_with_sla: World,
+) -> None:
+    world = contract_with_sla
+    ivanov = User.objects.create(username="ivanov", email="ivanov@desk.example")
+    Agent.objects.create(user=ivanov).teams.add(world.team)
+    world.team.lead = User.objects.create(username="petrova", email="petrova@desk.example")
+    world.team.save()
+    # Friday 18:30: the first response is due Monday 12:30, after 4 working hours.
+    ticket = ticket_of(
+        intake.receive(
+            inbound(
+                "Не работает сайт",
+                email="o.smirnov@romashka.ru",
+                external_id="1",
+                received_at=msk(20, 18, 30),
+            )
+        )
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=ivanov, team=world.team)
+    assert ticket.first_response_due == msk(23, 12, 30)
+    outbox.deliver_due()  # the registration notice
+
+    def mailed(now: datetime) -> list[str]:
+        mail.outbox.clear()
+        escalation.scan(now=now)
+        outbox.deliver_due()
+        return sorted(address for message in mail.outbox for address in message.to)
+
+    # 80 % of the four hours: Monday 11:42, the assignee is warned.
+    assert mailed(msk(23, 11, 41)) == []
+    assert mailed(msk(23, 11, 42)) == ["ivanov@desk.example"]
+    # Nobody answers: at 12:30 the assignee and the team lead, an hour later the head.
+    assert mailed(msk(23, 12, 30)) == ["ivanov@desk.example", "petrova@desk.example"]
+    assert mailed(msk(23, 13, 30)) == ["head@desk.example"]
+    assert mailed(msk(23, 13, 31)) == []
+
+    # The answer comes at last; the resolution is made before its own warning.
+    ticket.refresh_from_db()
+    actions.add_message(
+        ticket,
+        direction=Message.Direction.OUTBOUND,
+        channel="email",
+        text="Сайт снова работает.",
+        author_user=ivanov,
+        at=msk(23, 13, 45),
+    )
+    actions.change_status(ticket, actions.status_for(StatusCategory.RESOLVED), at=msk(24, 11))
+    outbox.deliver_due()  # the resolution notice
+    assert mailed(msk(30, 12)) == []
+    kinds = list(ticket.events.values_list("kind", flat=True))
+    assert [k for k in kinds if k.startswith("sla_") or k == "escalated"] == [
+        "sla_warning",
+        "sla_breach",
+        "escalated",
+    ]

@@ -31,6 +31,7 @@ class PeriodicJob:
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("heartbeat", {"minute": "*"}, "zayavka.core.jobs.beat"),
     PeriodicJob("auto_close", {"minute": "*/5"}, "zayavka.tickets.lifecycle.auto_close"),
+    PeriodicJob("sla_scan", {"minute": "*"}, "zayavka.sla.escalation.scan"),
 ]
 
 _huey: Huey | None = None

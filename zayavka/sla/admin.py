@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -14,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zayavka.sla.business_time import add_business_minutes
-from zayavka.sla.models import Calendar, SlaPlan, SlaTarget
+from zayavka.sla.models import Calendar, SlaEscalation, SlaPlan, SlaTarget
 from zayavka.sla.service import work_calendar_for, working_periods
 
 #: What the calendar check shows: this many working periods and a deadline this far ahead.
@@ -97,5 +98,29 @@ class SlaTargetInline(admin.TabularInline):
 
 @admin.register(SlaPlan)
 class SlaPlanAdmin(admin.ModelAdmin):
-    list_display = ("name",)
+    list_display = ("name", "warning_percent", "head_after_minutes")
+    fieldsets = (
+        (None, {"fields": ("name",)}),
+        (_("Escalation"), {"fields": ("warning_percent", "head_after_minutes")}),
+    )
     inlines = [SlaTargetInline]
+
+
+@admin.register(SlaEscalation)
+class SlaEscalationAdmin(admin.ModelAdmin):
+    """The scanner's log, read-only: what was escalated, for which deadline, and when."""
+
+    list_display = ("ticket", "target", "step", "deadline", "created_at")
+    list_filter = ("step", "target")
+    search_fields = ("=ticket__number",)
+    list_select_related = ("ticket",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

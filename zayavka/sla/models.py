@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -39,12 +40,36 @@ class Calendar(models.Model):
 
 
 class SlaPlan(models.Model):
+    """A level of service: targets per priority and how deadlines are escalated (R26)."""
+
     name = models.CharField(_("name"), max_length=200, unique=True)
+    warning_percent = models.PositiveSmallIntegerField(
+        _("warn when this share of the time is used (%)"),
+        default=80,
+        validators=[MaxValueValidator(99)],
+        help_text=_(
+            "The assignee (or the team lead) is warned when this percentage of the promised "
+            "time has passed; 0 turns warnings off."
+        ),
+    )
+    head_after_minutes = models.PositiveIntegerField(
+        _("tell the head of the helpdesk after a breach (minutes)"),
+        default=60,
+        help_text=_(
+            "A missed deadline goes to the assignee and the team lead at once, and to the "
+            "head of the helpdesk this many minutes later, at any hour."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("SLA plan")
         verbose_name_plural = _("SLA plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(warning_percent__lte=99), name="sla_plan_warning_below_100"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -79,3 +104,45 @@ class SlaTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} / {self.priority}"
+
+
+class SlaEscalation(models.Model):
+    """One escalation step taken for one deadline of a ticket: the scanner's log.
+
+    The unique constraint is what makes each step happen once: the scanner that inserts
+    the row is the one that notifies. A recomputed deadline is another deadline, so its
+    steps may happen again.
+    """
+
+    class Target(models.TextChoices):
+        FIRST_RESPONSE = "first_response", _("First response")
+        RESOLUTION = "resolution", _("Resolution")
+
+    class Step(models.TextChoices):
+        WARNING = "warning", _("Warning before the deadline")
+        BREACH = "breach", _("Deadline missed")
+        HEAD = "head", _("Head of the helpdesk told")
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        related_name="sla_escalations",
+        verbose_name=_("ticket"),
+    )
+    target = models.CharField(_("deadline of"), max_length=16, choices=Target.choices)
+    step = models.CharField(_("step"), max_length=8, choices=Step.choices)
+    deadline = models.DateTimeField(_("deadline"))
+    created_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("SLA escalation")
+        verbose_name_plural = _("SLA escalations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "target", "step", "deadline"], name="sla_escalation_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.target} {self.step} @ {self.deadline:%Y-%m-%d %H:%M}"
