@@ -75,3 +75,12 @@ def test_the_registration_notice_is_in_the_requesters_language(world: World, set
     intake.receive(inbound(email="o.smirnov@romashka.ru"))
     outbox.deliver_due()
     assert "registered" in mail.outbox[0].subject
+
+
+def test_plain_text_mail_is_not_html_escaped(world: World) -> None:
+    subject = 'Склад "Север" & <ООО Ромашка>'
+    intake.receive(inbound(email="o.smirnov@romashka.ru", subject=subject))
+    outbox.deliver_due()
+    sent = mail.outbox[0]
+    assert sent.subject.endswith(subject)
+    assert "&amp;" not in f"{sent.subject} {sent.body}" and "&quot;" not in str(sent.body)

@@ -7,17 +7,31 @@ nothing and a crash after commit loses nothing.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils import timezone
+from django.db.models import Count, Q
+from django.utils import timezone, translation
 
 from zayavka.accounts.models import Agent, Contact, User
+from zayavka.accounts.normalize import email_key
 from zayavka.core.refcache import cached, clear_on_change
 from zayavka.tickets.models import Outbox, Ticket
 from zayavka.tickets.threading import make_message_id
+
+if TYPE_CHECKING:
+    from zayavka.tickets.policy import Policy, Withheld
+
+log = logging.getLogger(__name__)
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+# How many withheld files a notice names; the rest are counted.
+NOTICE_FILES = 20
 
 
 def queue_email(
@@ -29,17 +43,37 @@ def queue_email(
     language: str = "",
     context: dict[str, Any] | None = None,
     in_reply_to: str = "",
+    automatic: bool = True,
+    at: datetime | None = None,
 ) -> None:
-    """Queue one email; queueing the same dedupe_key again is a no-op."""
+    """Queue one email; queueing the same dedupe_key again is a no-op.
+
+    Automatic mail (every notice; not an agent's own reply) beyond the recipient's
+    hourly or daily cap is written as suppressed: kept for the audit, never sent.
+    """
+    recipient = email_key(recipient)[:320]
     if not recipient:
         return
-    now = timezone.now()
+    dedupe_key = dedupe_key[:300]
+    now = at or timezone.now()
+    state = Outbox.State.PENDING
+    cap = automail_cap_reached(recipient, now) if automatic else ""
+    if cap:
+        if Outbox.objects.filter(dedupe_key=dedupe_key).exists():
+            return  # a replay of what was queued (or held back) before
+        state = Outbox.State.SUPPRESSED
+        log.warning(
+            "automatic mail suppressed: the recipient's cap is reached",
+            extra={"recipient": recipient, "template": template, "ticket": ticket.pk, "cap": cap},
+        )
     row = Outbox(
         kind=Outbox.Kind.EMAIL,
-        dedupe_key=dedupe_key[:300],
+        dedupe_key=dedupe_key,
         ticket=ticket,
-        recipient=recipient[:320],
+        recipient=recipient,
         template=template,
+        automatic=automatic,
+        state=state,
         language=language or settings.LANGUAGE_CODE,
         context={
             **(context or {}),
@@ -50,6 +84,30 @@ def queue_email(
         created_at=now,
     )
     Outbox.objects.bulk_create([row], ignore_conflicts=True)
+
+
+def automail_cap_reached(recipient: str, now: datetime) -> str:
+    """Which cap, "hour" or "day", the recipient has reached ("" for none): counts the
+    automatic mail queued for them in the last hour and day that was not held back."""
+    per_hour: int = settings.ZAYAVKA_AUTOMAIL_PER_HOUR
+    per_day: int = settings.ZAYAVKA_AUTOMAIL_PER_DAY
+    if per_hour <= 0 and per_day <= 0:
+        return ""
+    counts = (
+        Outbox.objects.filter(
+            recipient=email_key(recipient),
+            created_at__gt=now - (DAY if per_day > 0 else HOUR),
+            created_at__lte=now,
+            automatic=True,
+        )
+        .exclude(state=Outbox.State.SUPPRESSED)
+        .aggregate(day=Count("pk"), hour=Count("pk", filter=Q(created_at__gt=now - HOUR)))
+    )
+    if per_hour > 0 and counts["hour"] >= per_hour:
+        return "hour"
+    if per_day > 0 and counts["day"] >= per_day:
+        return "day"
+    return ""
 
 
 def ticket_context(ticket: Ticket, *, echo: bool) -> dict[str, Any]:
@@ -152,6 +210,55 @@ def notify_resolved(ticket: Ticket) -> None:
                 else settings.ZAYAVKA_AUTO_CLOSE_DAYS
             ),
         },
+    )
+
+
+def notify_attachments_withheld(
+    ticket: Ticket,
+    sender: Contact,
+    *,
+    message_pk: int,
+    in_reply_to: str,
+    withheld: Sequence[Withheld],
+    policy: Policy,
+) -> None:
+    """Tell the sender, once per message, which files the channel policy kept out of
+    the ticket and what to send instead (R9). Signature logos and cryptographic
+    signatures are held back without a word: the sender never chose to send them."""
+    from zayavka.tickets.policy import Reason, kind_labels  # policy imports actions, and so us
+
+    told = [item for item in withheld if not item.incidental]
+    if not told:
+        return
+    echo = ticket.verification != "none"
+    language = sender.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        accepted = kind_labels(policy.allowed_kinds)
+    reasons = {item.reason for item in told}
+    queue_email(
+        ticket=ticket,
+        recipient=sender.email,
+        template="attachment_withheld",
+        dedupe_key=f"attachment_withheld:{message_pk}",
+        language=language,
+        context={
+            **ticket_context(ticket, echo=echo),
+            # File names are the sender's text: not relayed to an unconfirmed address.
+            "files": [
+                {"name": item.attachment.filename[:120], "size": item.attachment.byte_size}
+                for item in told[:NOTICE_FILES]
+            ]
+            if echo
+            else [],
+            "count": len(told),
+            "more": max(len(told) - NOTICE_FILES, 0) if echo else 0,
+            "no_files": Reason.NO_FILES in reasons,
+            "too_large": Reason.SIZE in reasons,
+            "wrong_kind": Reason.KIND in reasons,
+            "limit": policy.max_bytes,
+            "accepted_kinds": accepted,
+        },
+        in_reply_to=in_reply_to,
     )
 
 

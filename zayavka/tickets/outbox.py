@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import close_old_connections
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone, translation
 
-from zayavka.tickets.models import Outbox
+from zayavka.core.storage import read_blob
+from zayavka.tickets.models import Attachment, Outbox
 from zayavka.tickets.threading import LOOP_HEADER
 
 log = logging.getLogger(__name__)
@@ -22,6 +24,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 15
 CLAIM_FOR = timedelta(minutes=5)
 BATCH = 200
+# Notices that answer a message of the sender (RFC 3834 "auto-replied"); other
+# automatic mail is "auto-generated".
+AUTO_REPLIES = frozenset({"ticket_created", "attachment_withheld"})
 
 
 def backoff(attempts: int) -> timedelta:
@@ -29,60 +34,76 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
+def render_text(name: str, context: dict[str, object]) -> str:
+    """A plain-text template: no HTML escaping ("Tom & Jerry" stays as written)."""
+    template = get_template(name).template  # type: ignore[attr-defined]
+    return str(template.render(Context(context, autoescape=False)))
+
+
 def send_email(item: Outbox) -> None:
     ctx = item.context
     with translation.override(item.language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"emails/{item.template}.subject.txt", ctx)
-        body = render_to_string(f"emails/{item.template}.txt", ctx)
+        subject = render_text(f"emails/{item.template}.subject.txt", ctx)
+        body = render_text(f"emails/{item.template}.txt", ctx)
     headers = {
         "Message-ID": f"<{ctx['message_id']}>",
-        "Auto-Submitted": "auto-replied" if item.template == "ticket_created" else "auto-generated",
         "X-Auto-Response-Suppress": "All",
         LOOP_HEADER: settings.DEFAULT_FROM_EMAIL,
         "X-Zayavka-Ticket": str(ctx.get("number", "")),
     }
+    if item.automatic:
+        # Only machine mail says so (RFC 3834): an agent's reply is a person's mail.
+        headers["Auto-Submitted"] = (
+            "auto-replied" if item.template in AUTO_REPLIES else "auto-generated"
+        )
     if ctx.get("in_reply_to"):
         headers["In-Reply-To"] = f"<{ctx['in_reply_to']}>"
         headers["References"] = f"<{ctx['in_reply_to']}>"
-    EmailMessage(
+    email = EmailMessage(
         subject=" ".join(subject.split()),
         body=body.strip() + "\n",
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[item.recipient],
         headers=headers,
-    ).send()
+    )
+    if item.message_id is not None:
+        # An agent's reply carries its files; withheld ones never leave the desk.
+        for att in Attachment.objects.filter(message_id=item.message_id).visible():
+            email.attach(att.filename, read_blob(att.storage_key), att.content_type)
+    email.send()
 
 
 HANDLERS: dict[str, Callable[[Outbox], None]] = {Outbox.Kind.EMAIL: send_email}
 
 
-def deliver_due(limit: int = BATCH) -> int:
+def deliver_due(limit: int = BATCH, *, now: datetime | None = None) -> int:
     """Deliver due notifications; safe to run in several workers at once.
 
     A row is claimed with a conditional UPDATE before it is sent, so two workers
     never send it together; a worker that dies mid-send leaves a claim that
     expires, and the row is tried again (at-least-once, same Message-ID).
+    Suppressed rows (over a recipient's cap) are never due.
     """
-    now = timezone.now()
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    start = now or timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=start)
     due = list(
-        Outbox.objects.filter(free, state=Outbox.State.PENDING, next_attempt_at__lte=now)
+        Outbox.objects.filter(free, state=Outbox.State.PENDING, next_attempt_at__lte=start)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
     sent = 0
     for pk in due:
         claimed = Outbox.objects.filter(free, pk=pk, state=Outbox.State.PENDING).update(
-            claimed_until=now + CLAIM_FOR
+            claimed_until=start + CLAIM_FOR
         )
         if not claimed:
             continue
         item = Outbox.objects.get(pk=pk)
-        sent += _deliver_one(item)
+        sent += _deliver_one(item, now or timezone.now())
     return sent
 
 
-def _deliver_one(item: Outbox) -> int:
+def _deliver_one(item: Outbox, now: datetime) -> int:
     handler = HANDLERS.get(item.kind)
     try:
         if handler is None:
@@ -92,7 +113,7 @@ def _deliver_one(item: Outbox) -> int:
         item.attempts += 1
         item.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
         item.claimed_until = None
-        item.next_attempt_at = timezone.now() + backoff(item.attempts)
+        item.next_attempt_at = now + backoff(item.attempts)
         if item.attempts >= MAX_ATTEMPTS:
             item.state = Outbox.State.DEAD
         item.save(
@@ -105,7 +126,7 @@ def _deliver_one(item: Outbox) -> int:
         return 0
     item.state = Outbox.State.SENT
     item.attempts += 1
-    item.sent_at = timezone.now()
+    item.sent_at = now
     item.claimed_until = None
     item.last_error = ""
     item.save(update_fields=["state", "attempts", "sent_at", "claimed_until", "last_error"])

@@ -84,6 +84,15 @@ class Message(models.Model):
         return self.kind == self.Kind.REPLY
 
 
+class AttachmentQuerySet(models.QuerySet["Attachment"]):
+    def visible(self) -> AttachmentQuerySet:
+        """What the thread shows: everything the channel policy did not withhold."""
+        return self.filter(withheld=False)
+
+    def withheld(self) -> AttachmentQuerySet:
+        return self.filter(withheld=True)
+
+
 class Attachment(models.Model):
     message = models.ForeignKey(
         Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
@@ -106,6 +115,8 @@ class Attachment(models.Model):
     # not allowed) is kept, but out of the thread, until an agent releases it.
     withheld = models.BooleanField(_("withheld by policy"), default=False)
     withheld_reason = models.CharField(_("why withheld"), max_length=300, blank=True)
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attachment")
