@@ -1,0 +1,175 @@
+"""The desk's people for the workspace tests, and a helper that files tickets."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from django.db import connections
+from django.test import Client
+from django.utils import translation
+
+from tests.conftest import requires_server
+from tests.factories import AgentFactory, UserFactory, World
+from zayavka.accounts.models import Contact, Team, User
+from zayavka.tickets import actions, catalog
+from zayavka.tickets.models import Message, Ticket
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+PASSWORD = "correct horse battery staple"
+
+_subjects = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """Real hashing costs a second per password on a busy machine; these are test users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _in_english() -> Iterator[None]:
+    """Tests read English labels, whatever the Russian catalogue holds meanwhile."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client(headers={"Accept-Language": "en"})
+
+
+@dataclass
+class Desk:
+    world: World
+    anna: User  # agent in the web team
+    boris: User  # agent in no team
+    vera: User  # agent in the restricted security team
+    root: User  # superuser without an agent profile
+    oleg: User  # Oleg Smirnov's portal account: a customer
+    security: Team  # restricted: only its members see its tickets
+
+
+def make_agent(username: str, *teams: Team, **user_kwargs: Any) -> User:
+    user: User = UserFactory.create(
+        username=username, first_name=username.capitalize(), **user_kwargs
+    )
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    AgentFactory.create(user=user, teams=list(teams))
+    return user
+
+
+@pytest.fixture
+def desk(world: World) -> Desk:
+    security = Team.objects.create(name="Безопасность", is_restricted=True)
+    root = User.objects.create_superuser("root", "root@desk.example", PASSWORD)
+    oleg = User.objects.create_user("oleg", "o.smirnov@romashka.ru", PASSWORD)
+    Contact.objects.filter(pk=world.oleg.pk).update(user=oleg)
+    return Desk(
+        world=world,
+        anna=make_agent("anna", world.team),
+        boris=make_agent("boris"),
+        vera=make_agent("vera", security),
+        root=root,
+        oleg=oleg,
+        security=security,
+    )
+
+
+def file_ticket(
+    world: World,
+    subject: str = "",
+    text: str = "Не работает",
+    *,
+    team: Team | None = None,
+    requester: Contact | None = None,
+    at: datetime | None = None,
+    **kwargs: Any,
+) -> Ticket:
+    """A ticket with the requester's first message, as intake would leave it."""
+    requester = requester or world.oleg
+    priority = kwargs.pop("priority", None) or next(
+        p for p in catalog.priorities() if p.slug == "normal"
+    )
+    ticket = actions.open_ticket(
+        subject=subject or f"Вопрос {next(_subjects)}",
+        requester=requester,
+        channel=kwargs.pop("channel", "email"),
+        priority=priority,
+        organization=requester.organization,
+        team=team,
+        at=at,
+        **kwargs,
+    )
+    actions.add_message(
+        ticket,
+        direction=Message.Direction.INBOUND,
+        channel=ticket.channel,
+        text=text,
+        author_contact=requester,
+        at=at,
+    )
+    return ticket
+
+
+# --- A real browser against a live server ------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def artifacts_dir() -> Path:
+    """Where the end-to-end tests keep their screenshots (kept by CI as test artifacts)."""
+    configured = os.environ.get("ZAYAVKA_TEST_ARTIFACTS")
+    path = Path(configured) if configured else REPO / "var" / "test-artifacts"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass
+class Browser:
+    page: Page
+    base_url: str
+    shots: Path
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+
+    def screenshot(self, name: str) -> None:
+        self.page.screenshot(path=self.shots / f"workspace-{name}.png", full_page=True)
+
+
+@pytest.fixture
+def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright against the live test server."""
+    requires_server(
+        "Chromium", CHROMIUM.exists(), "install Debian's chromium package (/usr/bin/chromium)"
+    )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+    # are still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        context = chromium.new_context(
+            locale="en-GB", timezone_id="Europe/Moscow", viewport={"width": 1360, "height": 900}
+        )
+        context.set_default_timeout(20_000)
+        try:
+            yield Browser(context.new_page(), live_server.url, artifacts_dir())
+        finally:
+            context.close()
+            chromium.close()
+            # The test's own queries ran while Playwright's loop was current, so Django
+            # kept their connection apart from the thread's usual one: close it here.
+            connections.close_all()

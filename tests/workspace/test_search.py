@@ -1,0 +1,161 @@
+"""Finding a ticket by what one remembers of it: words of the subject or the thread,
+the requester's name, email or phone, the number. Full-text on PostgreSQL (Russian
+stemming), substring search on SQLite."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tests.factories import ContactFactory
+from tests.workspace.conftest import Desk, file_ticket
+from zayavka.accounts.models import ContactAddress
+from zayavka.tickets import replies
+from zayavka.tickets.models import Ticket
+from zayavka.workspace import search
+
+
+def found(client: Client, query: str) -> set[str]:
+    ids = search.matching_ticket_ids(query)
+    assert ids is not None
+    via_ids = set(Ticket.objects.filter(pk__in=ids).values_list("subject", flat=True))
+    page = client.get("/desk/q/all/", {"q": query}).content.decode()
+    missing = {s for s in via_ids if f">{s}<" not in page}
+    assert not missing, "found but not listed on the page"
+    return via_ids
+
+
+@pytest.fixture
+def tickets(desk: Desk) -> dict[str, Ticket]:
+    w = desk.world
+    volkov = ContactFactory.create(name="Андрей Волков", email="volkov@sever-veter.ru")
+    ContactAddress.objects.create(contact=volkov, kind="phone", value="+7 495 555-02-20")
+    made = {
+        "server": file_ticket(w, "Упал сервер 1С", "Бухгалтерия стоит, сервер не отвечает."),
+        "mail": file_ticket(w, "Не уходит почта из Outlook", "Ошибка 0x800CCC0F при отправке"),
+        "volkov": file_ticket(w, "Вопрос по договору", "Сколько стоит?", requester=volkov),
+    }
+    replies.add_note(made["mail"], desk.anna, "Проверить пароль SMTP на шлюзе")
+    return made
+
+
+@pytest.mark.django_db
+def test_words_of_the_subject_and_the_thread_find_the_ticket(
+    desk: Desk, client: Client, tickets: dict[str, Ticket]
+) -> None:
+    client.force_login(desk.anna)
+    assert found(client, "сервер") == {"Упал сервер 1С"}
+    assert found(client, "Бухгалтерия") == {"Упал сервер 1С"}
+    assert found(client, "0x800CCC0F") == {"Не уходит почта из Outlook"}
+    assert found(client, "SMTP") == {"Не уходит почта из Outlook"}  # an internal note
+    assert found(client, "Outlook") == {"Не уходит почта из Outlook"}
+    assert found(client, "принтер") == set()
+
+
+@pytest.mark.django_db
+def test_the_requester_is_found_by_name_email_or_phone_and_the_ticket_by_number(
+    desk: Desk, client: Client, tickets: dict[str, Ticket]
+) -> None:
+    client.force_login(desk.anna)
+    volkov = {"Вопрос по договору"}
+    assert found(client, "Волков") == volkov
+    assert found(client, "VOLKOV@sever-veter.ru") == volkov
+    assert found(client, "8 (495) 555-02-20") == volkov
+    number = tickets["server"].number
+    assert found(client, str(number)) == {"Упал сервер 1С"}
+    assert found(client, f"#{number}") == {"Упал сервер 1С"}
+
+
+@pytest.mark.django_db
+def test_search_combines_with_the_queue_and_filters(
+    desk: Desk, client: Client, tickets: dict[str, Ticket]
+) -> None:
+    client.force_login(desk.anna)
+    page = client.get("/desk/q/all/", {"q": "сервер", "priority": "urgent"}).content.decode()
+    assert "Упал сервер 1С" not in page
+    page = client.get("/desk/q/unassigned/", {"q": "сервер"}).content.decode()
+    assert "Упал сервер 1С" in page
+
+
+def test_the_migration_indexes_the_expressions_the_search_queries() -> None:
+    migration = importlib.import_module("zayavka.workspace.migrations.0001_search_indexes")
+    indexed = {table: expression for _name, table, expression in migration.INDEXES}
+    assert indexed == {
+        "tickets_ticket": search.vector_sql("subject"),
+        "tickets_message": search.vector_sql("text", search.MESSAGE_CHARS),
+        "accounts_contact": search.vector_sql("name"),
+    }
+
+
+def test_query_words_are_normalised() -> None:
+    assert search.terms_of("Всё  про СЕРВЕР-1С!!") == ["все", "про", "сервер", "1с"]
+    assert search.terms_of("'; DROP TABLE x; --") == ["drop", "table", "x"]
+    assert len(search.terms_of("слово " * 50)) == search.MAX_TERMS
+
+
+# --- PostgreSQL: stemming, prefixes, the indexes ------------------------------------------
+
+
+def needs_postgres() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("full-text search runs on PostgreSQL; SQLite searches substrings")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_russian_words_are_found_in_any_form(
+    desk: Desk, client: Client, tickets: dict[str, Ticket]
+) -> None:
+    needs_postgres()
+    client.force_login(desk.anna)
+    server = {"Упал сервер 1С"}
+    assert found(client, "серверы") == server  # another form of the word
+    assert found(client, "сервером бухгалтерии") == server  # every word, each in any form
+    assert found(client, "сервер принтер") == set()
+    assert found(client, "бухгал") == server  # a half-typed last word
+    assert found(client, "отправки") == {"Не уходит почта из Outlook"}
+    assert found(client, "Волкова") == {"Вопрос по договору"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_yo_and_ye_are_one_letter(desk: Desk, client: Client) -> None:
+    needs_postgres()
+    file_ticket(desk.world, "Всё зависло", "Ёлка не грузится")
+    client.force_login(desk.anna)
+    assert found(client, "все зависло") == {"Всё зависло"}
+    assert found(client, "елка") == {"Всё зависло"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_stop_words_and_symbols_do_not_break_the_query(
+    desk: Desk, client: Client, tickets: dict[str, Ticket]
+) -> None:
+    needs_postgres()
+    client.force_login(desk.anna)
+    assert found(client, "не уходит") == {"Не уходит почта из Outlook"}
+    assert found(client, "!!! & | :* ()") == set()
+    assert client.get("/desk/q/all/", {"q": "a:* & !b | (c"}).status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_search_uses_the_full_text_indexes(desk: Desk) -> None:
+    needs_postgres()
+    ids = search.matching_ticket_ids("сервер")
+    assert ids is not None
+    sql, params = Ticket.objects.filter(pk__in=ids).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    for index in (
+        "workspace_ticket_subject_fts",
+        "workspace_message_text_fts",
+        "workspace_contact_name_fts",
+    ):
+        assert index in plan, plan

@@ -1,0 +1,134 @@
+"""Keyset pagination of ticket lists: as fast on page 10,000 as on page 1.
+
+A page ends with a cursor, the (sort value, id) of its last row, and the next page is
+"the rows after that cursor" in the same order: an index range, never an OFFSET that
+makes the database walk and drop every row before the page. The id breaks ties, so
+rows with equal sort values are neither skipped nor repeated, and a row that moves
+while someone pages is simply found where it now is.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import OrderBy
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from zayavka.tickets.models import Ticket
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Sort:
+    code: str  # as it appears in the URL: "-updated"
+    field: str  # the model field or annotation it orders by
+    descending: bool
+    label: str | Promise
+    nullable: bool = False
+
+    def order_by(self) -> list[OrderBy]:
+        """Nulls always come last: a ticket without a deadline is the least pressing."""
+        if self.descending:
+            return [F(self.field).desc(nulls_last=True), F("pk").desc()]
+        return [F(self.field).asc(nulls_last=True), F("pk").asc()]
+
+    def after(self, cursor: Cursor) -> Q:
+        """The rows that come after `cursor` in this order."""
+        beyond = "lt" if self.descending else "gt"
+        if cursor.value is None:
+            return Q(**{f"{self.field}__isnull": True, f"pk__{beyond}": cursor.pk})
+        # field >= v AND (field > v OR id > pk): the first half is an index range.
+        same_or_beyond = "lte" if self.descending else "gte"
+        condition = Q(**{f"{self.field}__{same_or_beyond}": cursor.value}) & (
+            Q(**{f"{self.field}__{beyond}": cursor.value}) | Q(**{f"pk__{beyond}": cursor.pk})
+        )
+        if self.nullable:
+            condition |= Q(**{f"{self.field}__isnull": True})
+        return condition
+
+
+def _sorts(*items: tuple[str, str, str | Promise, bool]) -> dict[str, Sort]:
+    sorts: dict[str, Sort] = {}
+    for code, field, label, nullable in items:
+        sorts[f"-{code}"] = Sort(f"-{code}", field, True, label, nullable)
+        sorts[code] = Sort(code, field, False, label, nullable)
+    return sorts
+
+
+SORTS = _sorts(
+    ("updated", "updated_at", _("updated"), False),
+    ("created", "created_at", _("created"), False),
+    ("number", "number", _("number"), False),
+    # next_due: the nearest deadline still to meet (see queues.with_next_due).
+    ("deadline", "next_due", _("deadline"), True),
+)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    sort: str
+    value: int | datetime | None
+    pk: int
+
+    def encode(self) -> str:
+        value = self.value.isoformat() if isinstance(self.value, datetime) else self.value
+        raw = json.dumps([self.sort, value, self.pk], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str, sort: Sort) -> Cursor | None:
+        """The cursor in `text` if it is well formed and made for `sort`; else None
+        (the list then starts at its first page)."""
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            code, value, pk = json.loads(raw)
+        except (ValueError, TypeError, binascii.Error):
+            return None
+        if code != sort.code or not isinstance(pk, int) or isinstance(pk, bool):
+            return None
+        if value is None:
+            return cls(code, None, pk) if sort.nullable else None
+        if sort.field == "number":
+            return cls(code, value, pk) if type(value) is int else None
+        if not isinstance(value, str):
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return cls(code, moment, pk) if moment.tzinfo is not None else None
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Ticket]
+    next_cursor: str | None
+    is_first: bool
+
+
+def keyset_page(
+    tickets: QuerySet[Ticket], sort: Sort, cursor: Cursor | None, size: int | None = None
+) -> Page:
+    """One page of `tickets` in `sort` order, starting after `cursor`."""
+    size = size or PAGE_SIZE
+    if cursor is not None:
+        tickets = tickets.filter(sort.after(cursor))
+    rows = list(tickets.order_by(*sort.order_by())[: size + 1])
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        last = rows[-1]
+        next_cursor = Cursor(sort.code, _value(last, sort), last.pk).encode()
+    return Page(rows=rows, next_cursor=next_cursor, is_first=cursor is None)
+
+
+def _value(row: Ticket, sort: Sort) -> Any:
+    return getattr(row, sort.field)

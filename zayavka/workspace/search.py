@@ -1,0 +1,156 @@
+"""Free-text search over tickets: subject, the messages of the thread, the requester.
+
+On PostgreSQL every word of the query is looked up in full-text indexes (GIN, created
+by this app's migration) under two configurations at once: `russian`, which stems
+(«серверу» finds «сервер») and `simple`, which keeps words as written (names, codes,
+English words the stemmer would mangle). The last word of a query also matches as a
+prefix, so that a half-typed word finds. On SQLite the query is a substring (LIKE).
+
+A ticket number, an email address or a phone number in the query are also looked up
+exactly, by index. The result is a set of ticket ids to filter a queue with: sorting
+and paging stay those of the queue.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, F, Q, QuerySet
+from django.db.models.expressions import Func
+from django.db.models.sql.compiler import SQLCompiler
+
+from zayavka.accounts.models import Contact, ContactAddress
+from zayavka.accounts.normalize import email_key, phone_key
+from zayavka.tickets.models import Message, Ticket
+from zayavka.tickets.threading import ticket_number_from_subject
+
+MAX_TERMS = 8
+MAX_TERM_CHARS = 64
+# to_tsvector refuses documents whose vector exceeds 1 MB; messages are cut before it.
+MESSAGE_CHARS = 100_000
+
+_WORD = re.compile(r"\w+")
+_PHONE = re.compile(r"^\+?[\d\s()\-]{7,20}$")
+
+# The indexed expressions; the migration builds its indexes from these very strings,
+# so that PostgreSQL recognises them in the queries below.
+CONFIGS = ("russian", "simple")
+
+
+def vector_sql(column: str, limit: int | None = None) -> str:
+    """SQL of the document vector for a column: both configurations, «ё» read as «е»."""
+    text = column if limit is None else f"left({column}, {int(limit)})"
+    text = f"translate({text}, 'ёЁ', 'еЕ')"
+    return " || ".join(f"to_tsvector('{config}'::regconfig, {text})" for config in CONFIGS)
+
+
+def terms_of(query: str) -> list[str]:
+    """The words of a query, lower-case with «ё» as «е»; at most MAX_TERMS of them."""
+    words = _WORD.findall(query.casefold().replace("ё", "е"))
+    return [w[:MAX_TERM_CHARS] for w in words if w.strip("_")][:MAX_TERMS]
+
+
+class FullTextMatch(Func):
+    """`column`'s document matches every term (the last one also as a prefix)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column: str, terms: list[str], *, limit: int | None = None) -> None:
+        super().__init__(F(column))
+        self.terms = terms
+        self.limit = limit
+
+    def as_sql(  # type: ignore[override]
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        **extra_context: Any,
+    ) -> tuple[str, list[Any]]:
+        column_sql, params = compiler.compile(self.get_source_expressions()[0])
+        parts: list[str] = []
+        query_params: list[Any] = []
+        for index, term in enumerate(self.terms):
+            token = f"{term}:*" if index == len(self.terms) - 1 else term
+            # Each word may match under either configuration: (russian | simple).
+            parts.append(
+                "("
+                + " || ".join(f"to_tsquery('{config}'::regconfig, %s)" for config in CONFIGS)
+                + ")"
+            )
+            query_params += [token] * len(CONFIGS)
+        vector = vector_sql(column_sql, self.limit)
+        return f"({vector}) @@ ({' && '.join(parts)})", [*params, *query_params]
+
+
+def matching_ticket_ids(query: str) -> QuerySet[Any] | None:
+    """A subquery of the ids of tickets the query finds; None for an empty query."""
+    query = " ".join(query.split())[:500]
+    if not query:
+        return None
+    parts: list[QuerySet[Any]] = []
+    number = _ticket_number(query)
+    if number is not None:
+        parts.append(Ticket.objects.filter(number=number).values("pk"))
+    requesters = _requesters_by_address(query)
+    if requesters is not None:
+        parts.append(Ticket.objects.filter(requester_id__in=requesters).values("pk"))
+    if connection.vendor == "postgresql":
+        parts += _full_text(query)
+    else:
+        parts += _substring(query)
+    if not parts:
+        return Ticket.objects.none().values("pk")
+    first, *rest = parts
+    return first.union(*rest) if rest else first
+
+
+def _full_text(query: str) -> list[QuerySet[Any]]:
+    terms = terms_of(query)
+    if not terms:
+        return []
+    names = Contact.objects.filter(FullTextMatch("name", terms)).values("pk")
+    return [
+        Ticket.objects.filter(FullTextMatch("subject", terms)).values("pk"),
+        Message.objects.filter(FullTextMatch("text", terms, limit=MESSAGE_CHARS)).values(
+            "ticket_id"
+        ),
+        Ticket.objects.filter(requester_id__in=names).values("pk"),
+    ]
+
+
+def _substring(query: str) -> list[QuerySet[Any]]:
+    """SQLite's LIKE folds only ASCII letters: try the Cyrillic query as typed, in
+    lower case and capitalised, which covers how words appear in running text."""
+    variants = {query, query.lower(), query[:1].upper() + query[1:].lower()}
+    subject, text, name = Q(), Q(), Q()
+    for variant in variants:
+        subject |= Q(subject__icontains=variant)
+        text |= Q(text__icontains=variant)
+        name |= Q(name__icontains=variant)
+    return [
+        Ticket.objects.filter(subject).values("pk"),
+        Message.objects.filter(text).values("ticket_id"),
+        Ticket.objects.filter(requester_id__in=Contact.objects.filter(name).values("pk")).values(
+            "pk"
+        ),
+    ]
+
+
+def _ticket_number(query: str) -> int | None:
+    bare = query.strip().lstrip("#").strip()
+    if bare.isdigit() and len(bare) <= 18:
+        return int(bare)
+    return ticket_number_from_subject(f"[#{bare}]")
+
+
+def _requesters_by_address(query: str) -> QuerySet[Any] | None:
+    if "@" in query and " " not in query:
+        kind, key = ContactAddress.Kind.EMAIL, email_key(query)
+    elif _PHONE.match(query) and len(phone_key(query)) >= 7:
+        kind, key = ContactAddress.Kind.PHONE, phone_key(query)
+    else:
+        return None
+    return ContactAddress.objects.filter(kind=kind, key=key).values("contact_id")

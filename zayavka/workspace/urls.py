@@ -1,0 +1,33 @@
+"""The agent workspace, under /desk/. Later increments add phone calls (calls/),
+merging (t/<number>/merge/) and canned responses (canned/) beside these."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from zayavka.workspace.auth import AgentAuthenticationForm
+from zayavka.workspace.views import files, queues, tickets
+
+app_name = "workspace"
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=AgentAuthenticationForm,
+            redirect_authenticated_user=False,
+            next_page="workspace:home",
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(next_page="workspace:login"), name="logout"),
+    path("", queues.home, name="home"),
+    path("q/<slug:slug>/", queues.queue, name="queue"),
+    path("bulk/", queues.bulk, name="bulk"),
+    path("t/<int:number>/", tickets.ticket_page, name="ticket"),
+    path("t/<int:number>/reply/", tickets.post_message, {"kind": "reply"}, name="reply"),
+    path("t/<int:number>/note/", tickets.post_message, {"kind": "note"}, name="note"),
+    path("t/<int:number>/status/", tickets.change_status, name="status"),
+    path("t/<int:number>/priority/", tickets.change_priority, name="priority"),
+    path("t/<int:number>/assign/", tickets.assign, name="assign"),
+    path("t/<int:number>/take/", tickets.take, name="take"),
+    path("files/<int:pk>/", files.attachment, name="attachment"),
+]

@@ -1,0 +1,40 @@
+"""What every workspace page needs: the queue navigation, the htmx switch, redirects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from zayavka.workspace.queues import QUEUES, queue_counts
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def nav_context(request: HttpRequest, current: str = "") -> dict[str, Any]:
+    counts = queue_counts(request.user, timezone.now())
+    return {
+        "queue_nav": [
+            {
+                "queue": q,
+                "count": counts.get(q.slug),
+                "capped": q.counted and counts.get(q.slug) is None,
+                "current": q.slug == current,
+            }
+            for q in QUEUES
+        ],
+    }
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """The `next` the form carried, if it points back into this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback

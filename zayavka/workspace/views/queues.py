@@ -1,0 +1,136 @@
+"""Queue pages: filters, search, sorting, keyset pages; and bulk changes of picked rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from zayavka.accounts.models import Channel, User
+from zayavka.tickets import actions
+from zayavka.tickets.models import Ticket
+from zayavka.workspace.auth import agent_required
+from zayavka.workspace.filters import FilterForm
+from zayavka.workspace.forms import BulkForm
+from zayavka.workspace.pagination import SORTS, Cursor, keyset_page
+from zayavka.workspace.queues import BY_SLUG, queue_tickets
+from zayavka.workspace.views.common import is_htmx, nav_context, safe_next
+
+SORTABLE_COLUMNS = ("number", "deadline", "updated", "created")
+
+
+@agent_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("workspace:queue", slug="mine")
+
+
+@agent_required
+@require_GET
+def queue(request: HttpRequest, slug: str) -> HttpResponse:
+    current = BY_SLUG.get(slug)
+    if current is None:
+        raise Http404("no such queue")
+    form = FilterForm(request.GET or None, user=request.user)
+    form.is_valid()
+    tickets = form.filter(queue_tickets(slug, request.user, timezone.now()))
+    chosen = form.cleaned_data.get("sort") if form.is_bound else ""
+    sort = SORTS[chosen or current.default_sort]
+    cursor = Cursor.decode(request.GET.get("after", ""), sort)
+    page = keyset_page(
+        tickets.select_related(
+            "status", "priority", "requester", "organization", "assignee", "team"
+        ),
+        sort,
+        cursor,
+    )
+    context = {
+        "queue": current,
+        "form": form,
+        "page": page,
+        "sort": sort,
+        "headers": _sort_headers(sort.code),
+        "bulk": BulkForm(user=request.user, auto_id="bulk-%s"),
+        "channels": dict(Channel.choices),
+    }
+    if is_htmx(request) and request.headers.get("HX-Target") == "results":
+        return render(request, "workspace/queue.html#results", context)
+    return render(request, "workspace/queue.html", {**context, **nav_context(request, slug)})
+
+
+def _sort_headers(current: str) -> dict[str, dict[str, str]]:
+    """For each sortable column: the sort its header link asks for, and aria-sort."""
+    headers = {}
+    for code in SORTABLE_COLUMNS:
+        if current == code:
+            headers[code] = {"link": f"-{code}", "aria": "ascending"}
+        elif current == f"-{code}":
+            headers[code] = {"link": code, "aria": "descending"}
+        else:
+            default = code if code == "deadline" else f"-{code}"
+            headers[code] = {"link": default, "aria": "none"}
+    return headers
+
+
+@agent_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Apply one change to every picked ticket the agent may work on."""
+    back = safe_next(request, reverse("workspace:home"))
+    form = BulkForm(request.POST, user=request.user)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return HttpResponseRedirect(back)
+    assert isinstance(request.user, User)
+    data = form.cleaned_data
+    done, refused = 0, []
+    tickets = data["tickets"].select_related("status", "priority", "team")
+    for ticket in tickets.order_by("number"):
+        try:
+            with transaction.atomic():
+                _apply(ticket, request.user, data)
+            done += 1
+        except (PermissionDenied, ValueError):
+            refused.append(ticket.display_number)
+    if done:
+        messages.success(
+            request,
+            ngettext("%(count)d ticket changed.", "%(count)d tickets changed.", done)
+            % {"count": done},
+        )
+    if refused:
+        messages.error(
+            request,
+            _("Not changed (the agent may not work on them): %(numbers)s")
+            % {"numbers": ", ".join(refused)},
+        )
+    return HttpResponseRedirect(back)
+
+
+def _apply(ticket: Ticket, user: User, data: dict[str, Any]) -> None:
+    locked = Ticket.objects.select_for_update(of=("self",)).select_related(
+        "status", "priority", "team"
+    )
+    ticket = locked.get(pk=ticket.pk)
+    match data["action"]:
+        case "status":
+            actions.change_status(ticket, data["status"], actor_user=user, channel=Channel.AGENT)
+        case "priority":
+            actions.change_priority(
+                ticket, data["priority"], actor_user=user, channel=Channel.AGENT
+            )
+        case "assign":
+            actions.assign_ticket(ticket, agent=data["agent"], by=user)
+        case "team":
+            actions.assign_ticket(ticket, team=data["team"], by=user)

@@ -1,0 +1,211 @@
+"""The ticket page and what an agent does there: reply, note, status, priority, assign."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from zayavka.accounts.models import Channel, ContactAddress, User
+from zayavka.tickets import access, actions, replies
+from zayavka.tickets.models import Attachment, StatusCategory, Ticket
+from zayavka.workspace.auth import agent_required
+from zayavka.workspace.forms import AssignForm, MessageForm, PriorityForm, StatusForm
+from zayavka.workspace.history import history
+from zayavka.workspace.views.common import is_htmx, nav_context
+
+DONE = (StatusCategory.RESOLVED, StatusCategory.CLOSED)
+
+
+def _load(request: HttpRequest, number: int, *, write: bool = False) -> Ticket:
+    """The ticket if the agent may see it (or work on it), with what the page shows."""
+    ticket = access.access_ticket(request.user, number, write=write)
+    return _with_relations(ticket)
+
+
+def _with_relations(ticket: Ticket) -> Ticket:
+    related = ("status", "priority", "category", "requester", "organization", "contract")
+    return (
+        Ticket.objects.select_related(*related, "assignee", "team", "requester__organization")
+        .prefetch_related("category__fields")
+        .get(pk=ticket.pk)
+    )
+
+
+@agent_required
+@require_GET
+def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _load(request, number)
+    return _render(request, ticket)
+
+
+def _render(
+    request: HttpRequest, ticket: Ticket, *, invalid: bool = False, **forms: Any
+) -> HttpResponse:
+    """The page; after an htmx post only its ticket part (htmx swaps only 2xx answers,
+    so a form with errors comes back as 200 there, and as 400 to a plain post)."""
+    context = {**_page_context(request, ticket), **forms}
+    if is_htmx(request) and request.method == "POST":
+        return render(request, "workspace/ticket.html#ticket", context)
+    status = 400 if invalid else 200
+    return render(
+        request, "workspace/ticket.html", {**context, **nav_context(request)}, status=status
+    )
+
+
+def _page_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    thread = (
+        ticket.messages.select_related("author_user", "author_contact")
+        .prefetch_related(
+            Prefetch(
+                "attachments",
+                queryset=Attachment.objects.visible().order_by("pk"),
+                to_attr="shown_attachments",
+            )
+        )
+        .order_by("created_at", "pk")
+    )
+    addresses = list(ticket.requester.addresses.order_by("-is_primary", "pk"))
+    assert isinstance(request.user, User)
+    return {
+        "ticket": ticket,
+        "thread": thread,
+        "form_fields": _form_fields(ticket),
+        "emails": [a.value for a in addresses if a.kind == ContactAddress.Kind.EMAIL],
+        "phones": [a.value for a in addresses if a.kind == ContactAddress.Kind.PHONE],
+        "resolved": ticket.resolved_at if ticket.state in DONE else None,
+        "history": history(ticket),
+        "withheld": ticket.attachments.withheld().count(),
+        "reply_form": MessageForm(prefix="reply"),
+        "note_form": MessageForm(prefix="note"),
+        "status_form": StatusForm(initial={"status": ticket.status}),
+        "priority_form": PriorityForm(initial={"priority": ticket.priority}),
+        "assign_form": AssignForm(
+            user=request.user, initial={"team": ticket.team, "agent": ticket.assignee}
+        ),
+        "is_mine": ticket.assignee_id == request.user.pk,
+    }
+
+
+def _form_fields(ticket: Ticket) -> list[tuple[str, str]]:
+    """The category form's fields with the requester's answers, then any other answers."""
+    values = dict(ticket.fields) if isinstance(ticket.fields, dict) else {}
+    rows: list[tuple[str, str]] = []
+    if ticket.category is not None:
+        for field in ticket.category.fields.all():
+            rows.append((field.label, str(values.pop(field.key, ""))))
+    rows += [(key, str(value)) for key, value in values.items()]
+    return rows
+
+
+def _done(request: HttpRequest, ticket: Ticket, text: str = "") -> HttpResponse:
+    if text:
+        messages.success(request, text)
+    if is_htmx(request):
+        return _render(request, _with_relations(ticket))
+    return redirect("workspace:ticket", number=ticket.number)
+
+
+@agent_required
+@require_POST
+def post_message(request: HttpRequest, number: int, kind: str) -> HttpResponse:
+    """A reply to the requester (`kind` "reply") or an internal note ("note")."""
+    ticket = _load(request, number, write=True)
+    form = MessageForm(request.POST, prefix=kind, files_list=request.FILES.getlist(f"{kind}-files"))
+    if form.is_valid():
+        assert isinstance(request.user, User)
+        try:
+            if kind == "reply":
+                replies.reply_to_requester(
+                    ticket,
+                    request.user,
+                    form.cleaned_data["text"],
+                    form.uploads(),
+                    then_status=form.cleaned_data["then_status"],
+                )
+            else:
+                replies.add_note(ticket, request.user, form.cleaned_data["text"], form.uploads())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if kind == "reply" and not ticket.requester.email:
+                messages.warning(
+                    request, _("The requester has no email address: the reply was not sent.")
+                )
+            return _done(request, ticket, _("Reply sent.") if kind == "reply" else _("Note added."))
+    return _render(request, ticket, invalid=True, **{f"{kind}_form": form})
+
+
+@agent_required
+@require_POST
+def change_status(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _load(request, number, write=True)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _render(request, ticket, invalid=True, status_form=form)
+    assert isinstance(request.user, User)
+    with transaction.atomic():
+        actions.change_status(
+            ticket, form.cleaned_data["status"], actor_user=request.user, channel=Channel.AGENT
+        )
+    return _done(request, ticket, _("Status changed."))
+
+
+@agent_required
+@require_POST
+def change_priority(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _load(request, number, write=True)
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        return _render(request, ticket, invalid=True, priority_form=form)
+    assert isinstance(request.user, User)
+    with transaction.atomic():
+        actions.change_priority(
+            ticket, form.cleaned_data["priority"], actor_user=request.user, channel=Channel.AGENT
+        )
+    return _done(request, ticket, _("Priority changed."))
+
+
+@agent_required
+@require_POST
+def assign(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _load(request, number, write=True)
+    form = AssignForm(request.POST, user=request.user)
+    if form.is_valid():
+        assert isinstance(request.user, User)
+        try:
+            actions.assign_ticket(
+                ticket,
+                agent=form.cleaned_data["agent"],
+                team=form.cleaned_data["team"],
+                by=request.user,
+            )
+        except (ValueError, PermissionDenied):
+            form.add_error("agent", _("This agent may not work on tickets of that team."))
+        else:
+            return _done(request, ticket, _("Assignment changed."))
+    return _render(request, ticket, invalid=True, assign_form=form)
+
+
+@agent_required
+@require_POST
+def take(request: HttpRequest, number: int) -> HttpResponse:
+    """Take the ticket for oneself; taking it over from another agent needs `force`."""
+    ticket = _load(request, number, write=True)
+    assert isinstance(request.user, User)
+    try:
+        actions.take_ticket(ticket, request.user, force=request.POST.get("force") == "1")
+    except actions.TicketAlreadyTaken:
+        messages.error(request, _("Another agent has just taken this ticket."))
+        return _done(request, ticket)
+    except PermissionDenied:
+        messages.error(request, _("Only agents may take tickets."))
+        return _done(request, ticket)
+    return _done(request, ticket, _("The ticket is yours."))
