@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "zayavka.tickets",
     "zayavka.channels.email",
     "zayavka.portal",
+    "zayavka.workspace",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # no DKIM/DMARC result is trusted), and the LMTP listener's HOST:PORT for `mail listen`.
 ZAYAVKA_EMAIL_AUTHSERV_ID = env_str("ZAYAVKA_EMAIL_AUTHSERV_ID")
 ZAYAVKA_LMTP_ADDRESS = env_str("ZAYAVKA_LMTP_ADDRESS", "127.0.0.1:8024")
+# IMAP polling (mailboxes are configured in the admin): seconds before a silent server
+# is given up on, and the largest message fetched (larger ones stay on the server).
+ZAYAVKA_IMAP_TIMEOUT = env_int("ZAYAVKA_IMAP_TIMEOUT", 60)
+ZAYAVKA_IMAP_MAX_BYTES = env_int("ZAYAVKA_IMAP_MAX_BYTES", 50 * 1024 * 1024)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
@@ -202,6 +207,13 @@ ZAYAVKA_TICKET_NUMBER_START = env_int("ZAYAVKA_TICKET_NUMBER_START", 10001)
 ZAYAVKA_DEMO = env_bool("ZAYAVKA_DEMO", True)
 # Days a resolved ticket waits for the requester before it closes (contracts may differ).
 ZAYAVKA_AUTO_CLOSE_DAYS = env_int("ZAYAVKA_AUTO_CLOSE_DAYS", 3)
+# The largest attachment a channel accepts when the contract has no policy for it (R9);
+# 0 accepts none. Larger files are kept out of the thread and the sender is told.
+ZAYAVKA_MAX_ATTACHMENT_BYTES = env_int("ZAYAVKA_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024)
+# Automatic mail (notices, acknowledgements) per recipient; beyond it rows are kept but
+# not sent, which stops mail loops and floods. 0: no cap. An agent's reply never counts.
+ZAYAVKA_AUTOMAIL_PER_HOUR = env_int("ZAYAVKA_AUTOMAIL_PER_HOUR", 20)
+ZAYAVKA_AUTOMAIL_PER_DAY = env_int("ZAYAVKA_AUTOMAIL_PER_DAY", 100)
 
 LOG_LEVEL = env_str("ZAYAVKA_LOG_LEVEL", "INFO")
 LOG_FORMAT = env_str("ZAYAVKA_LOG_FORMAT", "json")

@@ -11,10 +11,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.factories import World
 from zayavka.accounts.models import User
 from zayavka.core.jobs import beat
 from zayavka.core.logs import JsonFormatter
 from zayavka.core.models import WorkerHeartbeat
+from zayavka.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +49,10 @@ ADMIN_PAGES = [
     "tickets_ticket",
     "tickets_rawinput",
     "tickets_outbox",
+    "accounts_routingrule",
+    "email_channel_mailbox",
+    "sla_slaescalation",
+    "tickets_attachment",
 ]
 
 
@@ -59,7 +65,12 @@ def test_an_administrator_configures_the_desk_in_russian_or_english(
     client.cookies["django_language"] = language
     for page in ADMIN_PAGES:
         for view in ("changelist", "add"):
-            if page in {"tickets_rawinput", "tickets_outbox"} and view == "add":
+            if view == "add" and page in {
+                "tickets_rawinput",
+                "tickets_outbox",
+                "sla_slaescalation",
+                "tickets_attachment",
+            }:
                 continue
             response = client.get(reverse(f"admin:{page}_{view}"))
             assert response.status_code == 200, (page, view)
@@ -81,3 +92,19 @@ def test_logs_are_one_json_object_per_line_with_extra_fields() -> None:
     data = json.loads(line)
     assert data["msg"] == "input quarantined" and data["raw"] == 42
     assert data["level"] == "warning" and "\n" not in line
+
+
+def test_the_admin_shows_a_tickets_clock_and_handling_but_does_not_edit_them(
+    client: Client, world: World
+) -> None:
+    from tests.factories import inbound
+    from zayavka.tickets import intake
+
+    ticket = Ticket.objects.get(pk=intake.receive(inbound(email="o.smirnov@romashka.ru")).ticket_id)
+    client.force_login(User.objects.create_superuser("root", "root@example.org", "pw"))
+    page = client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk]))
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    for name in ("status", "priority", "contract", "assignee", "resolution_due"):
+        assert name not in form.fields, name
+    assert "subject" in form.fields

@@ -7,7 +7,7 @@ the API open it) and writes a TicketEvent for what it changes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from zayavka.accounts.models import Contact, Contract, Organization, Team, User
+from zayavka.sla import escalation
 from zayavka.sla import service as sla
 from zayavka.tickets import catalog, notifications
 from zayavka.tickets.inbound import InboundAttachment
@@ -110,7 +111,7 @@ def open_ticket(
     now = at or timezone.now()
     status = status_for(StatusCategory.NEW)
     deadlines = sla.compute_deadlines(contract=contract, priority=priority, start=now)
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         number=next_ticket_number(),
         subject=subject or "—",
         requester=requester,
@@ -134,6 +135,8 @@ def open_ticket(
         first_response_due=deadlines.first_response_due,
         resolution_due=deadlines.resolution_due,
     )
+    ticket.sla_next_check_at = escalation.next_check_at(ticket)
+    ticket.save(force_insert=True)
     Ticket.participants.through.objects.create(ticket=ticket, contact=requester)
     record_event(
         ticket,
@@ -170,10 +173,16 @@ def add_message(
     message_id: str = "",
     raw: RawInput | None = None,
     attachments: Iterable[InboundAttachment] = (),
+    withheld: dict[int, str] | None = None,
     meta: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> Message:
-    """Append a message to the ticket's thread; attachments must already be stored."""
+    """Append a message to the ticket's thread; attachments must already be stored.
+
+    `withheld` maps positions in `attachments` to why the channel policy keeps that
+    file out of the thread: it is stored all the same, flagged, and the event says so.
+    """
+    held = withheld or {}
     now = at or timezone.now()
     message = Message.objects.create(
         ticket=ticket,
@@ -202,11 +211,14 @@ def add_message(
             sha256=att.sha256,
             is_inline=att.inline,
             content_id=att.content_id[:300],
+            withheld=index in held,
+            withheld_reason=held.get(index, "")[:300],
         )
-        for att in attachments
+        for index, att in enumerate(attachments)
     ]
     if rows:
         Attachment.objects.bulk_create(rows)
+    kept_out = [row for row in rows if row.withheld]
     updates: dict[str, Any] = {"updated_at": now}
     if direction == Message.Direction.INBOUND and kind == Message.Kind.REPLY:
         updates["last_inbound_at"] = now
@@ -214,6 +226,13 @@ def add_message(
         Ticket.objects.filter(pk=ticket.pk).update(**updates)
         for name, value in updates.items():
             setattr(ticket, name, value)
+    if (
+        direction == Message.Direction.OUTBOUND
+        and kind == Message.Kind.REPLY
+        and author_user is not None
+        and ticket.first_responded_at is None
+    ):
+        _record_first_response(ticket, now)
     record_event(
         ticket,
         EventKind.MESSAGE,
@@ -226,8 +245,29 @@ def add_message(
             "direction": direction,
             "kind": kind,
             "attachments": len(rows),
+            **({"withheld": len(kept_out)} if kept_out else {}),
         },
     )
+    if kept_out:
+        record_event(
+            ticket,
+            EventKind.ATTACHMENT_WITHHELD,
+            actor_contact=author_contact,
+            channel=channel,
+            at=now,
+            data={
+                "message": message.pk,
+                "attachments": [
+                    {
+                        "id": r.pk,
+                        "filename": r.filename,
+                        "size": r.size,
+                        "reason": r.withheld_reason,
+                    }
+                    for r in kept_out
+                ],
+            },
+        )
     return message
 
 
@@ -280,18 +320,152 @@ def change_status(
 
 
 def _move_sla_clock(ticket: Ticket, category: str, now: datetime) -> list[str]:
-    """Pause the resolution clock while the ball is with the requester; resume it after."""
+    """Pause the resolution clock while the ball is with the requester; resume it after.
+
+    The escalation scanner's next check follows: none while paused, resolved or closed.
+    """
+    changed: list[str] = []
     if category in {StatusCategory.PENDING, StatusCategory.RESOLVED}:
         if ticket.sla_paused_at is None:
             ticket.sla_paused_at = now
-            return ["sla_paused_at"]
+            changed = ["sla_paused_at"]
     elif category in {StatusCategory.OPEN, StatusCategory.NEW} and ticket.sla_paused_at:
         resumed = sla.resume_ticket_clock(ticket, paused_at=ticket.sla_paused_at, resumed_at=now)
         ticket.resolution_due = resumed.resolution_due
         ticket.sla_paused += resumed.credit
         ticket.sla_paused_at = None
-        return ["resolution_due", "sla_paused", "sla_paused_at"]
-    return []
+        changed = ["resolution_due", "sla_paused", "sla_paused_at"]
+    return changed + _refresh_next_check(ticket)
+
+
+def _refresh_next_check(ticket: Ticket) -> list[str]:
+    check = escalation.next_check_at(ticket)
+    if check == ticket.sla_next_check_at:
+        return []
+    ticket.sla_next_check_at = check
+    return ["sla_next_check_at"]
+
+
+def _record_first_response(ticket: Ticket, now: datetime) -> None:
+    """The desk's first public reply meets the first-response deadline (no more warnings)."""
+    ticket.first_responded_at = now
+    fields = ["first_responded_at", *_refresh_next_check(ticket)]
+    ticket.save(update_fields=fields)
+
+
+def change_priority(
+    ticket: Ticket,
+    priority: Priority,
+    *,
+    actor_user: User | None = None,
+    channel: str = "",
+    at: datetime | None = None,
+) -> None:
+    """Give the ticket another priority; its deadlines follow the new target (R25).
+
+    Records a PRIORITY event, and a DEADLINES event with the old and new due dates when
+    they move (see `recompute_deadlines`). Any code that changes a ticket's priority goes
+    through here, so that its deadlines and escalations never lag behind.
+    """
+    if priority.pk == ticket.priority_id:
+        return
+    now = at or timezone.now()
+    before = ticket.priority.slug
+    ticket.priority = priority
+    ticket.updated_at = max(ticket.updated_at, now)
+    record_event(
+        ticket,
+        EventKind.PRIORITY,
+        actor_user=actor_user,
+        channel=channel,
+        at=now,
+        data={"from": before, "to": priority.slug},
+    )
+    fields = recompute_deadlines(
+        ticket, reason="priority", actor_user=actor_user, channel=channel, at=now
+    )
+    ticket.save(update_fields=["priority", "updated_at", *fields])
+
+
+def change_contract(
+    ticket: Ticket,
+    contract: Contract | None,
+    *,
+    actor_user: User | None = None,
+    channel: str = "",
+    at: datetime | None = None,
+) -> None:
+    """Put the ticket under another contract (or none); its deadlines follow that
+    contract's SLA plan and hours. The organization becomes the contract's.
+
+    Records a CLIENT event, and a DEADLINES event when the due dates move.
+    """
+    if (contract.pk if contract is not None else None) == ticket.contract_id:
+        return
+    now = at or timezone.now()
+    before = ticket.contract_id
+    ticket.contract = contract
+    fields = ["contract", "updated_at"]
+    if contract is not None and contract.organization_id != ticket.organization_id:
+        ticket.organization_id = contract.organization_id
+        fields.append("organization")
+    ticket.updated_at = max(ticket.updated_at, now)
+    record_event(
+        ticket,
+        EventKind.CLIENT,
+        actor_user=actor_user,
+        channel=channel,
+        at=now,
+        data={
+            "contract": contract.pk if contract is not None else None,
+            "from": before,
+            "organization": ticket.organization_id,
+        },
+    )
+    fields += recompute_deadlines(
+        ticket, reason="contract", actor_user=actor_user, channel=channel, at=now
+    )
+    ticket.save(update_fields=fields)
+
+
+def recompute_deadlines(
+    ticket: Ticket,
+    *,
+    reason: str,
+    actor_user: User | None = None,
+    channel: str = "",
+    at: datetime | None = None,
+) -> list[str]:
+    """Recompute the due dates from the ticket's creation under its current contract and
+    priority, the finished pauses added, and the scanner's next check with them.
+
+    Deadlines already met stay as they were. Records a DEADLINES event with the old and new
+    dates when they move. Returns the fields changed; the caller saves them.
+    """
+    before = {
+        "first_response_due": ticket.first_response_due,
+        "resolution_due": ticket.resolution_due,
+    }
+    fields = sla.stamp_ticket_deadlines(ticket, paused=ticket.sla_paused)
+    moved = {
+        name: {"from": _iso(old), "to": _iso(getattr(ticket, name))}
+        for name, old in before.items()
+        if name in fields
+    }
+    if moved:
+        record_event(
+            ticket,
+            EventKind.DEADLINES,
+            actor_user=actor_user,
+            channel=channel,
+            at=at,
+            data={"reason": reason, **moved},
+        )
+    return fields
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
 def link_tickets(source: Ticket, target: Ticket, kind: str, *, channel: str = "") -> None:
@@ -300,3 +474,121 @@ def link_tickets(source: Ticket, target: Ticket, kind: str, *, channel: str = ""
         record_event(
             source, EventKind.LINKED, channel=channel, data={"kind": kind, "ticket": target.number}
         )
+
+
+class TicketAlreadyTaken(Exception):
+    """Another agent has the ticket; taking it over needs force."""
+
+
+def _lock_assignment(ticket: Ticket) -> tuple[int | None, Team | None]:
+    """Lock the ticket's row; its assignee id and team as committed, not as in memory."""
+    assignee_id, team_id = (
+        Ticket.objects.select_for_update().values_list("assignee_id", "team_id").get(pk=ticket.pk)
+    )
+    if team_id != ticket.team_id:
+        ticket.team = Team.objects.get(pk=team_id) if team_id is not None else None
+    return assignee_id, ticket.team
+
+
+def take_ticket(
+    ticket: Ticket, agent_user: User, *, force: bool = False, at: datetime | None = None
+) -> None:
+    """An agent takes a ticket for themselves (R25) and a TAKEN event records it.
+
+    Refused with PermissionDenied to anyone who is not an active agent and to agents
+    outside a restricted team; refused with TicketAlreadyTaken when another agent has
+    it, unless `force`. Taking one's own ticket again changes nothing. The ticket's row
+    is locked, so two agents taking it at once cannot both get it.
+    """
+    from django.core.exceptions import PermissionDenied
+
+    from zayavka.tickets import routing
+
+    agent = routing.agent_of(agent_user)
+    if agent is None:
+        raise PermissionDenied("only agents take tickets")
+    with transaction.atomic():
+        current, team = _lock_assignment(ticket)
+        if not routing.may_work_on(agent, team):
+            raise PermissionDenied("the ticket belongs to a restricted team")
+        if current == agent_user.pk:
+            ticket.assignee = agent_user
+            return
+        if current is not None and not force:
+            raise TicketAlreadyTaken(ticket.number)
+        now = at or timezone.now()
+        ticket.assignee = agent_user
+        ticket.updated_at = max(ticket.updated_at, now)
+        ticket.save(update_fields=["assignee", "updated_at"])
+        record_event(
+            ticket,
+            EventKind.TAKEN,
+            actor_user=agent_user,
+            at=now,
+            data={"assignee": agent_user.pk, "from": current},
+        )
+
+
+def assign_ticket(
+    ticket: Ticket,
+    *,
+    agent: User | None = None,
+    team: Team | None = None,
+    by: User | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Put the ticket in `team`'s queue (its current team when not given) and on `agent`
+    (with `agent=None` it waits there unassigned), on behalf of `by` (None: the desk).
+
+    Records ROUTED when the team changes and ASSIGNED when the assignee does; the new
+    assignee is emailed unless they assigned it themselves. PermissionDenied when `by`
+    is not an agent who may work on both the old and the new team; ValueError when
+    `agent` is not an active agent who may work on the new team.
+    """
+    from django.core.exceptions import PermissionDenied
+
+    from zayavka.tickets import routing
+
+    acting = routing.agent_of(by) if by is not None else None
+    if by is not None and acting is None:
+        raise PermissionDenied("only agents assign tickets")
+    assignee = routing.agent_of(agent) if agent is not None else None
+    if agent is not None and assignee is None:
+        raise ValueError(f"{agent} is not an active agent")
+    with transaction.atomic():
+        before_assignee, before = _lock_assignment(ticket)
+        target = team if team is not None else before
+        if acting is not None and not (
+            routing.may_work_on(acting, before) and routing.may_work_on(acting, target)
+        ):
+            raise PermissionDenied("may not assign this ticket")
+        if assignee is not None and not routing.may_work_on(assignee, target):
+            raise ValueError(f"{agent} may not work on tickets of {target}")
+        now = at or timezone.now()
+        ticket.team = target
+        ticket.assignee = agent
+        ticket.updated_at = max(ticket.updated_at, now)
+        ticket.save(update_fields=["team", "assignee", "updated_at"])
+        if ticket.team_id != (before.pk if before is not None else None):
+            record_event(
+                ticket,
+                EventKind.ROUTED,
+                actor_user=by,
+                at=now,
+                data={
+                    "team": ticket.team_id,
+                    "team_name": target.name if target is not None else "",
+                    "from": before.pk if before is not None else None,
+                    "by": "user",
+                },
+            )
+        if ticket.assignee_id != before_assignee:
+            event = record_event(
+                ticket,
+                EventKind.ASSIGNED,
+                actor_user=by,
+                at=now,
+                data={"assignee": ticket.assignee_id, "from": before_assignee},
+            )
+            if agent is not None and agent != by:
+                routing.notify_assigned(ticket, agent, event)

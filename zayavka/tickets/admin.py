@@ -1,8 +1,17 @@
-from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from zayavka.accounts.models import User
 from zayavka.tickets import intake
 from zayavka.tickets.models import (
+    Attachment,
     Category,
     CategoryField,
     Message,
@@ -14,6 +23,7 @@ from zayavka.tickets.models import (
     TicketEvent,
     TicketRating,
 )
+from zayavka.tickets.policy import release_attachments
 
 
 @admin.register(Status)
@@ -53,6 +63,40 @@ class MessageInline(admin.StackedInline):
     can_delete = False
 
 
+class WithheldAttachmentInline(admin.TabularInline):
+    """Files the channel policy kept out of the thread (R9), until an agent releases them."""
+
+    model = Attachment
+    verbose_name = _("withheld attachment")
+    verbose_name_plural = _("attachments withheld by the channel policy")
+    extra = 0
+    fields = ("filename", "content_type", "size", "is_inline", "message", "withheld_reason")
+    readonly_fields = fields
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
+        return super().get_queryset(request).filter(withheld=True)
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+def _release(
+    modeladmin: admin.ModelAdmin[Any], request: HttpRequest, attachments: QuerySet[Attachment]
+) -> None:
+    by = request.user if isinstance(request.user, User) else None
+    count = release_attachments(attachments.filter(withheld=True).select_related("ticket"), by=by)
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "%(count)d attachment released into its thread.",
+            "%(count)d attachments released into their threads.",
+            count,
+        )
+        % {"count": count},
+    )
+
+
 class EventInline(admin.TabularInline):
     model = TicketEvent
     extra = 0
@@ -83,9 +127,61 @@ class TicketAdmin(admin.ModelAdmin):
     )
     list_filter = ("state", "priority", "channel", "verification", "team")
     search_fields = ("=number", "subject")
-    raw_id_fields = ("requester", "organization", "contract", "merged_into")
-    readonly_fields = ("number", "state", "created_at", "updated_at")
-    inlines = [MessageInline, EventInline, RatingInline]
+    raw_id_fields = ("requester", "merged_into")
+    # What drives deadlines, escalation and the history changes only through the
+    # actions (the workspace): an edit here would leave the clock and the events behind.
+    readonly_fields = (
+        "number",
+        "state",
+        "status",
+        "priority",
+        "organization",
+        "contract",
+        "assignee",
+        "team",
+        "first_response_due",
+        "resolution_due",
+        "first_responded_at",
+        "sla_paused_at",
+        "sla_paused",
+        "sla_next_check_at",
+        "resolved_at",
+        "closed_at",
+        "created_at",
+        "updated_at",
+    )
+    inlines = [MessageInline, WithheldAttachmentInline, EventInline, RatingInline]
+    actions = ["release_withheld"]
+
+    @admin.action(description=_("Release the withheld attachments of the selected tickets"))
+    def release_withheld(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        _release(self, request, Attachment.objects.filter(ticket__in=queryset))
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = (
+        "pk",
+        "filename",
+        "ticket",
+        "content_type",
+        "size",
+        "is_inline",
+        "withheld",
+        "withheld_reason",
+    )
+    list_filter = ("withheld", "is_inline")
+    list_select_related = ("ticket",)
+    search_fields = ("filename", "=ticket__number")
+    readonly_fields = [f.name for f in Attachment._meta.fields]
+    actions = ["release_withheld"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Release the selected withheld attachments into their threads"))
+    def release_withheld(self, request: HttpRequest, queryset: QuerySet[Attachment]) -> None:
+        _release(self, request, queryset)
 
 
 @admin.register(RawInput)
@@ -103,6 +199,15 @@ class RawInputAdmin(admin.ModelAdmin):
 
 @admin.register(Outbox)
 class OutboxAdmin(admin.ModelAdmin):
-    list_display = ("pk", "kind", "recipient", "template", "state", "attempts", "next_attempt_at")
-    list_filter = ("state", "kind", "template")
+    list_display = (
+        "pk",
+        "kind",
+        "recipient",
+        "template",
+        "automatic",
+        "state",
+        "attempts",
+        "next_attempt_at",
+    )
+    list_filter = ("state", "kind", "automatic", "template")
     readonly_fields = [f.name for f in Outbox._meta.fields]

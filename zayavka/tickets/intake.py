@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from zayavka.accounts.models import Channel, Contact
 from zayavka.core.storage import read_blob, store_blob
-from zayavka.tickets import actions, notifications
+from zayavka.tickets import actions, notifications, routing
 from zayavka.tickets.identify import create_contact, find_contact, identify_client
 from zayavka.tickets.inbound import InboundMessage
 from zayavka.tickets.models import (
@@ -34,6 +34,7 @@ from zayavka.tickets.models import (
     Urgency,
     Verification,
 )
+from zayavka.tickets.policy import policy_for, screen
 from zayavka.tickets.priority import choose_priority
 from zayavka.tickets.threading import ticket_number_from_message_id
 
@@ -328,6 +329,14 @@ def _open(
         flag_reason=flag,
         at=message.received_at,
     )
+    routing.route_and_assign(ticket, message.text, at=message.received_at)
+    # The registration notice first: a notice about withheld files refers to it.
+    notifications.notify_ticket_created(
+        ticket,
+        contact,
+        in_reply_to=message.message_id,
+        echo=verification != Verification.NONE,
+    )
     _add_inbound(ticket, message, raw, contact)
     if follow_up_of is not None:
         actions.link_tickets(
@@ -336,12 +345,6 @@ def _open(
     if suspicious_of is not None:
         other = Ticket.objects.get(pk=suspicious_of)
         actions.link_tickets(ticket, other, TicketLink.Kind.RELATED, channel=message.channel)
-    notifications.notify_ticket_created(
-        ticket,
-        contact,
-        in_reply_to=message.message_id,
-        echo=verification != Verification.NONE,
-    )
     return IntakeResult(Result.CREATED, ticket_number=ticket.number, ticket_id=ticket.pk)
 
 
@@ -358,7 +361,11 @@ def _add_inbound(
         meta["cc"] = list(message.cc)
     if message.auto_generated:
         meta["auto_generated"] = True
-    return actions.add_message(
+    # The channel policy of the ticket's contract (R9): files it does not admit are
+    # stored and flagged, out of the thread, and the sender is told once.
+    rules = policy_for(ticket.contract, message.channel) if message.attachments else None
+    withheld = screen(message.attachments, rules) if rules is not None else []
+    msg = actions.add_message(
         ticket,
         direction=Message.Direction.INBOUND,
         kind=kind,
@@ -371,6 +378,17 @@ def _add_inbound(
         message_id=message.message_id,
         raw=raw,
         attachments=message.attachments,
+        withheld={item.index: item.detail for item in withheld},
         meta=meta,
         at=message.received_at,
     )
+    if rules is not None and withheld and contact is not None and not message.auto_generated:
+        notifications.notify_attachments_withheld(
+            ticket,
+            contact,
+            message_pk=msg.pk,
+            in_reply_to=message.message_id,
+            withheld=withheld,
+            policy=rules,
+        )
+    return msg
