@@ -11,11 +11,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import World
+from tests.factories import World, inbound
 from zayavka.accounts.models import User
 from zayavka.core.jobs import beat
 from zayavka.core.logs import JsonFormatter
 from zayavka.core.models import WorkerHeartbeat
+from zayavka.tickets import intake
 from zayavka.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -97,10 +98,8 @@ def test_logs_are_one_json_object_per_line_with_extra_fields() -> None:
 def test_the_admin_shows_a_tickets_clock_and_handling_but_does_not_edit_them(
     client: Client, world: World
 ) -> None:
-    from tests.factories import inbound
-    from zayavka.tickets import intake
-
-    ticket = Ticket.objects.get(pk=intake.receive(inbound(email="o.smirnov@romashka.ru")).ticket_id)
+    intake.receive(inbound(email="o.smirnov@romashka.ru"))
+    ticket = Ticket.objects.get()
     client.force_login(User.objects.create_superuser("root", "root@example.org", "pw"))
     page = client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk]))
     assert page.status_code == 200
