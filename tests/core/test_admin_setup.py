@@ -156,7 +156,7 @@ def test_an_administrator_sets_up_a_client_contract_and_the_next_email_follows_i
             attachments=(big, small),
         )
     )
-    assert result.result == "created"
+    assert result.result == "created" and result.ticket_number is not None
     ticket = Ticket.objects.get(number=result.ticket_number)
     assert ticket.contract == contract and ticket.priority == normal  # a client: normal+
     calendar = work_calendar_for(contract.calendar)
