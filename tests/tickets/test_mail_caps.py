@@ -12,7 +12,7 @@ from django.core import mail
 from django.utils import timezone
 
 from tests.factories import World, inbound, ticket_of
-from zayavka.tickets import intake, outbox
+from zayavka.tickets import intake, notifications, outbox
 from zayavka.tickets.models import Outbox, Ticket
 from zayavka.tickets.notifications import queue_email
 
@@ -151,3 +151,19 @@ def test_registration_notices_count_towards_the_cap(world: World, settings: Any)
     notices = Outbox.objects.filter(template="ticket_created").order_by("pk")
     assert [n.state for n in notices] == [PENDING, PENDING, SUPPRESSED, SUPPRESSED]
     assert all(n.automatic for n in notices)
+
+
+def test_heads_up_mail_to_the_desks_own_team_is_never_capped(world: World, settings: Any) -> None:
+    settings.ZAYAVKA_AUTOMAIL_PER_HOUR = 1
+    world.team.email = "line1@desk.example"
+    world.team.save()
+    for n in range(3):
+        ticket = ticket_of(
+            intake.receive(inbound(email=f"user{n}@example.org", subject=f"Заявка {n}"))
+        )
+        ticket.team = world.team
+        ticket.save()
+        notifications.notify_ticket_created(ticket, ticket.requester, in_reply_to="", echo=False)
+    heads_up = Outbox.objects.filter(template="agent_new_ticket")
+    assert heads_up.count() == 3
+    assert not heads_up.filter(state=Outbox.State.SUPPRESSED).exists()

@@ -155,7 +155,7 @@ def retry(raw_id: int) -> IntakeResult:
         raw.attempts += 1
         raw.state = RawInput.State.PROCESSED
         raw.reason = ""
-        return _process_or_quarantine(message, raw)
+        return _process_or_quarantine(message, raw, replay=True)
 
 
 def _store_blobs(message: InboundMessage) -> InboundMessage:
@@ -169,7 +169,9 @@ def _store_blobs(message: InboundMessage) -> InboundMessage:
     return replace(message, attachments=tuple(stored))
 
 
-def _process_or_quarantine(message: InboundMessage, raw: RawInput) -> IntakeResult:
+def _process_or_quarantine(
+    message: InboundMessage, raw: RawInput, *, replay: bool = False
+) -> IntakeResult:
     try:
         with transaction.atomic():
             result = _process(message, raw)
@@ -180,8 +182,11 @@ def _process_or_quarantine(message: InboundMessage, raw: RawInput) -> IntakeResu
             )
             raw.ticket_id = result.ticket_id
             raw.processed_at = timezone.now()
+            # The envelope (the whole text, maybe large) was just inserted; only a replay
+            # changes it, with the attempts and the reason.
+            changed = ["state", "ticket", "processed_at"]
             raw.save(
-                update_fields=["state", "ticket", "processed_at", "attempts", "reason", "envelope"]
+                update_fields=[*changed, "attempts", "reason", "envelope"] if replay else changed
             )
             return replace(result, raw_id=raw.pk)
     except Exception as exc:
@@ -205,9 +210,11 @@ def _process(message: InboundMessage, raw: RawInput) -> IntakeResult:
     ticket = _thread_target(message, contact)
     if contact is None:
         contact = create_contact(message.sender, None)
+    # A phone number proves nothing about who is calling (R27): phone tickets stay
+    # unverified even when the number is a registered contact's.
     verification = (
         Verification.NONE
-        if not registered
+        if not registered or message.channel == Channel.PHONE
         else Verification.AUTHENTICATED
         if message.sender.authenticated
         else Verification.ADDRESS

@@ -44,12 +44,16 @@ def queue_email(
     context: dict[str, Any] | None = None,
     in_reply_to: str = "",
     automatic: bool = True,
+    capped: bool | None = None,
     at: datetime | None = None,
 ) -> None:
     """Queue one email; queueing the same dedupe_key again is a no-op.
 
     Automatic mail (every notice; not an agent's own reply) beyond the recipient's
     hourly or daily cap is written as suppressed: kept for the audit, never sent.
+    ``capped=False`` exempts notices to the desk's own staff: the caps protect outside
+    mailboxes from storms and loops, and a busy team must get every heads-up (their
+    auto-replies come back as machine mail, which never answers).
     """
     recipient = email_key(recipient)[:320]
     if not recipient:
@@ -57,7 +61,7 @@ def queue_email(
     dedupe_key = dedupe_key[:300]
     now = at or timezone.now()
     state = Outbox.State.PENDING
-    cap = automail_cap_reached(recipient, now) if automatic else ""
+    cap = automail_cap_reached(recipient, now) if (automatic if capped is None else capped) else ""
     if cap:
         if Outbox.objects.filter(dedupe_key=dedupe_key).exists():
             return  # a replay of what was queued (or held back) before
@@ -171,6 +175,7 @@ def notify_ticket_created(
             template="agent_new_ticket",
             dedupe_key=f"agent_new_ticket:{ticket.pk}:{ticket.team.pk}",
             context={**ticket_context(ticket, echo=True), "team": ticket.team.name},
+            capped=False,  # the desk's own team
         )
 
 
@@ -185,6 +190,7 @@ def notify_requester_replied(ticket: Ticket, message_pk: int) -> None:
         dedupe_key=f"agent_requester_replied:{message_pk}",
         language=ticket.assignee.language,
         context={**ticket_context(ticket, echo=True), "message": message_pk},
+        capped=False,  # the desk's own agent
     )
 
 

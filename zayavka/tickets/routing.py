@@ -288,6 +288,7 @@ def notify_assigned(ticket: Ticket, assignee: User, event: TicketEvent) -> None:
             "requester": str(ticket.requester),
             "organization": ticket.organization.name if ticket.organization else "",
         },
+        capped=False,  # the desk's own agent
     )
 
 
