@@ -271,11 +271,10 @@ def release_attachments(attachments: Iterable[Attachment], *, by: User | None = 
             released += 1
             actions.record_event(
                 att.ticket,
-                EventKind.ATTACHMENT_WITHHELD,
+                EventKind.ATTACHMENT_RELEASED,
                 actor_user=by,
                 at=now,
                 data={
-                    "released": True,
                     "attachment": att.pk,
                     "message": att.message_id,
                     "filename": att.filename,

@@ -27,6 +27,7 @@ class EventKind(models.TextChoices):
     SLA_BREACH = "sla_breach", _("Deadline missed")
     ESCALATED = "escalated", _("Escalated")
     ATTACHMENT_WITHHELD = "att_withheld", _("Attachment withheld by policy")
+    ATTACHMENT_RELEASED = "att_released", _("Withheld attachment released")
 
 
 class TicketEvent(models.Model):
