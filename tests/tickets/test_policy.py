@@ -321,7 +321,7 @@ def test_withheld_attachments_show_on_the_ticket_in_admin_and_can_be_released(
     held.refresh_from_db()
     assert held.withheld is False and held.withheld_reason == ""
     assert list(ticket.attachments.visible()) == [held]
-    released = ticket.events.filter(kind=EventKind.ATTACHMENT_WITHHELD, data__released=True)
+    released = ticket.events.filter(kind=EventKind.ATTACHMENT_RELEASED)
     assert released.count() == 1
     assert released.get().actor_user is not None
 
