@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 
 from tests.factories import World, build_world
 from zayavka.core import refcache
@@ -25,6 +26,7 @@ def _isolated_files(settings: Any, tmp_path: Path) -> Iterator[None]:
     """Attachments and raw inputs of each test go to its own directory."""
     settings.MEDIA_ROOT = tmp_path / "files"
     refcache.clear()  # rows cached by an earlier test were rolled back with it
+    cache.clear()  # counters (rate limits) of an earlier test
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     yield
 

@@ -201,6 +201,21 @@ ZAYAVKA_WEB_WORKERS = env_int("ZAYAVKA_WEB_WORKERS", 1)
 ZAYAVKA_OUTBOX_POLL_SECONDS = float(env_str("ZAYAVKA_OUTBOX_POLL_SECONDS", "1"))
 ZAYAVKA_HEARTBEAT_MAX_AGE = env_int("ZAYAVKA_HEARTBEAT_MAX_AGE", 180)
 
+# The cache holds counters that every process must share (the web form's rate limits):
+# Redis when the desk is scaled out, else files in the data directory, which all the
+# processes of one machine see (a per-process memory cache would let each web worker
+# count on its own).
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": ZAYAVKA_REDIS_URL}
+        if ZAYAVKA_REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    )
+}
+
 # Tickets: the public number, e.g. "10042" or "ZV-010042".
 ZAYAVKA_TICKET_NUMBER_FORMAT = env_str("ZAYAVKA_TICKET_NUMBER_FORMAT", "{number}")
 ZAYAVKA_TICKET_NUMBER_START = env_int("ZAYAVKA_TICKET_NUMBER_START", 10001)
@@ -214,6 +229,12 @@ ZAYAVKA_MAX_ATTACHMENT_BYTES = env_int("ZAYAVKA_MAX_ATTACHMENT_BYTES", 25 * 1024
 # not sent, which stops mail loops and floods. 0: no cap. An agent's reply never counts.
 ZAYAVKA_AUTOMAIL_PER_HOUR = env_int("ZAYAVKA_AUTOMAIL_PER_HOUR", 20)
 ZAYAVKA_AUTOMAIL_PER_DAY = env_int("ZAYAVKA_AUTOMAIL_PER_DAY", 100)
+
+# The public request form: how many requests one client address and one email address
+# may file within the window (seconds); beyond it the form asks to try again later.
+ZAYAVKA_WEBFORM_RATE_WINDOW = env_int("ZAYAVKA_WEBFORM_RATE_WINDOW", 3600)
+ZAYAVKA_WEBFORM_RATE_PER_IP = env_int("ZAYAVKA_WEBFORM_RATE_PER_IP", 20)
+ZAYAVKA_WEBFORM_RATE_PER_EMAIL = env_int("ZAYAVKA_WEBFORM_RATE_PER_EMAIL", 5)
 
 LOG_LEVEL = env_str("ZAYAVKA_LOG_LEVEL", "INFO")
 LOG_FORMAT = env_str("ZAYAVKA_LOG_FORMAT", "json")

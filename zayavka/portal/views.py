@@ -1,31 +1,14 @@
 from __future__ import annotations
 
-from django import forms
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from zayavka.portal.forms import RatingForm
 from zayavka.tickets import lifecycle
 from zayavka.tickets.models import Ticket, TicketRating
-
-SCORES = [
-    (5, _("5 — excellent")),
-    (4, _("4 — good")),
-    (3, _("3 — acceptable")),
-    (2, _("2 — poor")),
-    (1, _("1 — very poor")),
-]
-
-
-class RatingForm(forms.Form):
-    score = forms.TypedChoiceField(
-        label=_("Your score"), choices=SCORES, coerce=int, widget=forms.RadioSelect
-    )
-    comment = forms.CharField(
-        label=_("Comment (optional)"), required=False, max_length=5000, widget=forms.Textarea
-    )
 
 
 @require_http_methods(["GET", "POST"])

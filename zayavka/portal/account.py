@@ -1,0 +1,104 @@
+"""Client accounts (R28): sign-up with a confirmed address, sign-in, password recovery."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from zayavka.accounts.models import User
+from zayavka.portal import membership, throttle
+from zayavka.portal.forms import EmailAuthenticationForm, OutboxPasswordResetForm, SignupForm
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("portal:home")
+    form = SignupForm(request.POST or None)
+    ip = request.META.get("REMOTE_ADDR", "")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not throttle.allow("signup", ip, data["email"]):
+            form.add_error(None, _("Too many attempts in a short time; try again later."))
+            return render(request, "portal/signup.html", {"form": form}, status=429)
+        membership.register(
+            email=data["email"],
+            password=data["password1"],
+            name=data["name"],
+            phone=data["phone"],
+            contract_number=data["contract_number"],
+        )
+        # The same answer whether or not the address already had an account.
+        return render(request, "portal/signup_done.html", {"email": data["email"]})
+    return render(request, "portal/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_GET
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        membership.confirm(token)
+    except (signing.BadSignature, User.DoesNotExist, KeyError, ValueError) as exc:
+        raise Http404(_("This confirmation link is invalid or has expired.")) from exc
+    return render(request, "portal/confirmed.html")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password recovery, limited like the form: each request may send mail."""
+
+    template_name = "portal/password_reset_form.html"
+    form_class = OutboxPasswordResetForm
+    success_url = reverse_lazy("portal:password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        ip = self.request.META.get("REMOTE_ADDR", "")
+        if not throttle.allow("password", ip, form.cleaned_data["email"]):
+            # The same answer as usual: nothing tells whether the address has an account.
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+urlpatterns = [
+    path("portal/signup/", signup, name="signup"),
+    path("portal/confirm/<str:token>/", confirm, name="confirm"),
+    path(
+        "portal/login/",
+        auth_views.LoginView.as_view(
+            template_name="portal/login.html",
+            authentication_form=EmailAuthenticationForm,
+            next_page="portal:home",
+        ),
+        name="login",
+    ),
+    path("portal/logout/", auth_views.LogoutView.as_view(next_page="portal:login"), name="logout"),
+    path(
+        "portal/password/reset/",
+        PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "portal/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="portal/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "portal/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="portal/password_reset_confirm.html",
+            success_url=reverse_lazy("portal:password_reset_complete"),
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "portal/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="portal/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
+]

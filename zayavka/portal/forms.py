@@ -1,0 +1,312 @@
+"""The portal's forms: the public request form, sign-up, replies, ratings."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from zayavka.accounts.models import Contact
+from zayavka.portal import emails
+from zayavka.tickets.inbound import MAX_SUBJECT, InboundAttachment
+from zayavka.tickets.models import Category, CategoryField, StatusCategory, Urgency
+from zayavka.tickets.policy import Policy, Reason, check, kind_labels
+
+FORM_SALT = "zayavka.portal.form"
+MAX_FILES = 10
+MAX_DESCRIPTION = 50_000
+# The honeypot: hidden from people by CSS, filled in by bots that fill in everything.
+HONEYPOT = "website"
+
+
+def new_form_token() -> str:
+    """A one-time token for one form: the external id of what it files, so that
+    submitting the same form twice files one ticket."""
+    return signing.dumps(secrets.token_urlsafe(16), salt=FORM_SALT)
+
+
+def form_token_id(token: str) -> str:
+    """The id inside a token we issued; BadSignature for anything else."""
+    value: str = signing.loads(token, salt=FORM_SALT, max_age=7 * 24 * 3600)
+    return value
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        if not data:
+            return []
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def check_files(files: Sequence[UploadedFile], policy: Policy) -> list[str]:
+    """What is wrong with the chosen files under the channel policy, in words for the sender."""
+    errors: list[str] = []
+    if len(files) > MAX_FILES:
+        errors.append(_("Attach at most %(count)d files.") % {"count": MAX_FILES})
+    for upload in files:
+        name = upload.name or "file"
+        att = InboundAttachment(
+            filename=name,
+            content_type=upload.content_type or "application/octet-stream",
+            size=upload.size or 0,
+        )
+        reason = check(att, policy)
+        if reason == Reason.NO_FILES:
+            errors.append(_("Files cannot be attached here."))
+            break
+        if reason == Reason.SIZE:
+            errors.append(
+                _("%(name)s is %(size)s: files may be at most %(limit)s.")
+                % {
+                    "name": name,
+                    "size": filesizeformat(att.byte_size),
+                    "limit": filesizeformat(policy.max_bytes),
+                }
+            )
+        elif reason == Reason.KIND:
+            errors.append(
+                _("%(name)s is a kind of file not accepted here. Accepted: %(kinds)s.")
+                % {"name": name, "kinds": kind_labels(policy.allowed_kinds) or "—"}
+            )
+    if errors:
+        errors.append(_("Everything else you typed is kept; choose the files again."))
+    return errors
+
+
+def field_name(spec: CategoryField) -> str:
+    return f"cf_{spec.category_id}_{spec.key}"
+
+
+class RequestForm(forms.Form):
+    """A new request (R2, R11): who, what, how urgent, with the category's own fields."""
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=300)
+    company = forms.CharField(label=_lazy("Company"), max_length=300)
+    name = forms.CharField(label=_lazy("Full name"), max_length=300)
+    email = forms.EmailField(label=_lazy("Email"), max_length=254)
+    phone = forms.CharField(label=_lazy("Phone"), max_length=64)
+    category = forms.ModelChoiceField(
+        label=_lazy("What is it about"),
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        empty_label=_lazy("— something else —"),
+    )
+    urgency = forms.ChoiceField(label=_lazy("Urgency"), choices=Urgency.choices)
+    subject = forms.CharField(label=_lazy("Subject"), max_length=MAX_SUBJECT)
+    description = forms.CharField(
+        label=_lazy("Description"),
+        max_length=MAX_DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    attachments = MultipleFileField(label=_lazy("Files"))
+    website = forms.CharField(
+        label=_lazy("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args: Any, contact: Contact | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.contact = contact
+        if contact is not None:
+            # A signed-in requester files as themselves: the address is the account's.
+            self.fields["email"].disabled = True
+            self.fields["email"].required = False
+        self.specs: list[CategoryField] = list(
+            CategoryField.objects.filter(category__is_active=True).select_related("category")
+        )
+        for spec in self.specs:
+            label = spec.label + (" *" if spec.required else "")
+            if spec.kind == CategoryField.Kind.CHOICE and spec.choices:
+                choices = [("", "—")] + [(str(c), str(c)) for c in spec.choices]
+                field: forms.Field = forms.ChoiceField(
+                    label=label, choices=choices, required=False, help_text=spec.hint
+                )
+            else:
+                widget = (
+                    forms.Textarea(attrs={"rows": 3})
+                    if spec.kind == CategoryField.Kind.TEXTAREA
+                    else forms.TextInput()
+                )
+                field = forms.CharField(
+                    label=label, required=False, max_length=5000, widget=widget, help_text=spec.hint
+                )
+            if spec.required:
+                field.widget.attrs["data-required"] = "1"
+            self.fields[field_name(spec)] = field
+
+    def category_groups(self) -> list[tuple[Category, list[forms.BoundField]]]:
+        """The category fields, grouped by category, for the template."""
+        groups: dict[int, tuple[Category, list[forms.BoundField]]] = {}
+        for spec in self.specs:
+            groups.setdefault(spec.category_id, (spec.category, []))[1].append(
+                self[field_name(spec)]
+            )
+        return list(groups.values())
+
+    def clean_token(self) -> str:
+        token: str = self.cleaned_data["token"]
+        try:
+            form_token_id(token)
+        except signing.BadSignature as exc:
+            raise ValidationError(_("The form has expired; please send it again.")) from exc
+        return token
+
+    def clean_subject(self) -> str:
+        subject = " ".join(str(self.cleaned_data["subject"]).split())
+        if not subject:
+            raise ValidationError(_("This field is required."))
+        return subject
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        category = data.get("category")
+        answers: dict[str, str] = {}
+        for spec in self.specs:
+            if category is None or spec.category_id != category.pk:
+                continue
+            value = str(data.get(field_name(spec)) or "").strip()
+            if not value and spec.required:
+                self.add_error(field_name(spec), _("This field is required."))
+            elif value:
+                answers[spec.key] = value
+        data["answers"] = answers
+        return data
+
+
+class ReplyForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput, max_length=300)
+    text = forms.CharField(
+        label=_lazy("Your reply"),
+        max_length=MAX_DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    attachments = MultipleFileField(label=_lazy("Files"))
+
+    def clean_token(self) -> str:
+        token: str = self.cleaned_data["token"]
+        try:
+            form_token_id(token)
+        except signing.BadSignature as exc:
+            raise ValidationError(_("The form has expired; please send it again.")) from exc
+        return token
+
+
+SCORES = [
+    (5, _lazy("5 — excellent")),
+    (4, _lazy("4 — good")),
+    (3, _lazy("3 — acceptable")),
+    (2, _lazy("2 — poor")),
+    (1, _lazy("1 — very poor")),
+]
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_lazy("Your score"), choices=SCORES, coerce=int, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_lazy("Comment (optional)"), required=False, max_length=5000, widget=forms.Textarea
+    )
+
+
+class SignupForm(forms.Form):
+    name = forms.CharField(label=_lazy("Full name"), max_length=300)
+    # The address is the login, and a login is at most 150 characters.
+    email = forms.EmailField(label=_lazy("Email"), max_length=150)
+    phone = forms.CharField(label=_lazy("Phone (optional)"), max_length=64, required=False)
+    contract_number = forms.CharField(
+        label=_lazy("Contract number (optional)"),
+        max_length=100,
+        required=False,
+        help_text=_lazy("To join your company's account; a manager or the desk approves it."),
+    )
+    password1 = forms.CharField(
+        label=_lazy("Password"), strip=False, widget=forms.PasswordInput(render_value=False)
+    )
+    password2 = forms.CharField(
+        label=_lazy("Password again"), strip=False, widget=forms.PasswordInput(render_value=False)
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        one, two = data.get("password1"), data.get("password2")
+        if one and two and one != two:
+            self.add_error("password2", _("The two passwords differ."))
+        elif one:
+            try:
+                password_validation.validate_password(one)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class StatusFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_lazy("Status"),
+        required=False,
+        choices=[("", _lazy("All")), *StatusCategory.choices],
+    )
+    requester = forms.TypedChoiceField(
+        label=_lazy("Requester"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args: Any, people: Sequence[Contact] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["requester"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("Everyone"))] + [(c.pk, str(c)) for c in people]
+        if not people:
+            del self.fields["requester"]
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Clients sign in with their email address (it is their login)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Email")
+
+    def clean_username(self) -> str:
+        return str(self.cleaned_data.get("username", "")).strip().lower()
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's password recovery, with the email queued in the outbox."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        path = f"/portal/password/reset/{context['uid']}/{context['token']}/"
+        emails.queue_account_email(
+            recipient=to_email,
+            template="portal_password_reset",
+            dedupe_key=f"portal_reset:{context['uid']}:{secrets.token_hex(8)}",
+            context={"path": path},
+        )

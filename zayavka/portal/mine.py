@@ -1,0 +1,281 @@
+"""My requests (R5, R14, R18, R19): the tickets a client's person may see, their public
+thread, replies, «problem solved», reopening and the rating. Who sees what is decided
+once, by `access.contact_tickets`; a ticket one may not see is a 404."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from zayavka.accounts.models import Channel, Contact, User
+from zayavka.portal import membership
+from zayavka.portal.filing import effective_policy, file_reply
+from zayavka.portal.forms import (
+    RatingForm,
+    ReplyForm,
+    StatusFilterForm,
+    check_files,
+    new_form_token,
+)
+from zayavka.tickets import access, actions, lifecycle
+from zayavka.tickets.models import (
+    Attachment,
+    EventKind,
+    Message,
+    StatusCategory,
+    Ticket,
+    TicketRating,
+)
+
+LINK_SALT = "zayavka.portal.ticket"
+LINK_MAX_AGE = timedelta(days=30)
+PAGE_SIZE = 50
+
+
+def ticket_link(ticket: Ticket) -> str:
+    """A signed, expiring path that shows the ticket to whoever holds the email it was
+    sent in; no ticket number and address can be guessed into one."""
+    token = signing.TimestampSigner(salt=LINK_SALT).sign_object({"t": ticket.pk})
+    return reverse("portal:open", args=[token])
+
+
+def _contact(request: HttpRequest) -> Contact:
+    contact = (
+        Contact.objects.filter(user_id=request.user.pk or 0).select_related("organization").first()
+    )
+    if contact is None:
+        raise Http404("no client account")
+    return contact
+
+
+def _ticket(request: HttpRequest, number: int) -> Ticket:
+    ticket = (
+        access.contact_tickets(request.user)
+        .filter(number=number)
+        .select_related("status", "requester", "organization", "contract")
+        .first()
+    )
+    if ticket is None:
+        raise Http404("no such ticket")
+    return ticket
+
+
+def _public_thread(ticket: Ticket) -> QuerySet[Message]:
+    return (
+        ticket.messages.filter(kind=Message.Kind.REPLY)
+        .select_related("author_contact", "author_user")
+        .prefetch_related("attachments")
+    )
+
+
+@login_required(login_url="portal:login")
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    contact = _contact(request)
+    tickets = access.contact_tickets(request.user).select_related("status", "requester")
+    people: list[Contact] = []
+    if contact.role == Contact.Role.MANAGER and contact.organization_id is not None:
+        people = list(Contact.objects.filter(organization_id=contact.organization_id))
+    filters = StatusFilterForm(request.GET or None, people=people)
+    if filters.is_valid():
+        if filters.cleaned_data.get("status"):
+            tickets = tickets.filter(state=filters.cleaned_data["status"])
+        if filters.cleaned_data.get("requester"):
+            tickets = tickets.filter(requester_id=filters.cleaned_data["requester"])
+    page = Paginator(tickets.order_by("-updated_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "portal/list.html",
+        {
+            "contact": contact,
+            "page": page,
+            "filters": filters,
+            "is_manager": bool(people),
+            "pending": membership.pending_for(contact),
+        },
+    )
+
+
+def _ticket_page(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    reply_form: ReplyForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    contact = _contact(request)
+    rating = None
+    rating_form = None
+    if ticket.state == StatusCategory.RESOLVED and ticket.resolved_at is not None:
+        rating = TicketRating.objects.filter(ticket=ticket, resolved_at=ticket.resolved_at).first()
+        if ticket.requester_id == contact.pk:
+            initial = {"score": rating.score, "comment": rating.comment} if rating else {}
+            rating_form = RatingForm(initial=initial)
+    return render(
+        request,
+        "portal/ticket.html",
+        {
+            "ticket": ticket,
+            "thread": _public_thread(ticket),
+            "reply_form": reply_form or ReplyForm(initial={"token": new_form_token()}),
+            "rating": rating,
+            "rating_form": rating_form,
+            "can_solve": ticket.state
+            in {StatusCategory.NEW, StatusCategory.OPEN, StatusCategory.PENDING},
+            "can_reopen": ticket.state == StatusCategory.RESOLVED,
+        },
+        status=status,
+    )
+
+
+@login_required(login_url="portal:login")
+@require_GET
+def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
+    return _ticket_page(request, _ticket(request, number))
+
+
+@login_required(login_url="portal:login")
+@require_POST
+def reply(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket(request, number)
+    contact = _contact(request)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _ticket_page(request, ticket, reply_form=form, status=400)
+    files = form.cleaned_data["attachments"]
+    problems = check_files(files, effective_policy(contact, contact.email, Channel.PORTAL))
+    if problems:
+        for problem in problems:
+            form.add_error("attachments", problem)
+        return _ticket_page(request, ticket, reply_form=form, status=400)
+    result = file_reply(
+        ticket=ticket,
+        contact=contact,
+        token=form.cleaned_data["token"],
+        text=form.cleaned_data["text"],
+        files=files,
+    )
+    target = result.ticket_number or ticket.number
+    return redirect("portal:ticket", number=target)
+
+
+@login_required(login_url="portal:login")
+@require_POST
+def solve(request: HttpRequest, number: int) -> HttpResponse:
+    """«Problem solved»: the requester resolves the ticket themselves."""
+    ticket = _ticket(request, number)
+    contact = _contact(request)
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().select_related("status").get(pk=ticket.pk)
+        if locked.state in {StatusCategory.NEW, StatusCategory.OPEN, StatusCategory.PENDING}:
+            actions.change_status(
+                locked,
+                actions.status_for(StatusCategory.RESOLVED),
+                actor_contact=contact,
+                channel=Channel.PORTAL,
+                reason="requester_solved",
+            )
+    return redirect("portal:ticket", number=number)
+
+
+@login_required(login_url="portal:login")
+@require_POST
+def reopen(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket(request, number)
+    contact = _contact(request)
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().select_related("status").get(pk=ticket.pk)
+        if locked.state == StatusCategory.RESOLVED:
+            actions.change_status(
+                locked,
+                actions.status_for(StatusCategory.OPEN, "reopened"),
+                actor_contact=contact,
+                channel=Channel.PORTAL,
+                event_kind=EventKind.REOPENED,
+            )
+    return redirect("portal:ticket", number=number)
+
+
+@login_required(login_url="portal:login")
+@require_POST
+def rate(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket(request, number)
+    contact = _contact(request)
+    if (
+        ticket.requester_id != contact.pk
+        or ticket.state != StatusCategory.RESOLVED
+        or ticket.resolved_at is None
+    ):
+        raise Http404("nothing to rate")
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        lifecycle.rate_resolution(
+            ticket, ticket.resolved_at, form.cleaned_data["score"], form.cleaned_data["comment"]
+        )
+    return redirect("portal:ticket", number=number)
+
+
+@login_required(login_url="portal:login")
+@require_GET
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    """A file of the public thread; never a withheld one, never one of an internal note."""
+    found = (
+        Attachment.objects.visible()
+        .filter(
+            pk=pk,
+            message__kind=Message.Kind.REPLY,
+            ticket__in=access.contact_tickets(request.user),
+        )
+        .first()
+    )
+    if found is None:
+        raise Http404("no such file")
+    try:
+        stream = default_storage.open(found.storage_key, "rb")
+    except FileNotFoundError as exc:
+        raise Http404("the file is missing from storage") from exc
+    # Always bytes to save: a file from a stranger never runs in our origin.
+    response = FileResponse(
+        stream, as_attachment=True, filename=found.filename, content_type="application/octet-stream"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@require_GET
+def open_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The ticket from a signed link in an email: its public thread, read-only."""
+    try:
+        data = signing.TimestampSigner(salt=LINK_SALT).unsign_object(token, max_age=LINK_MAX_AGE)
+        ticket = Ticket.objects.select_related("status").get(pk=int(data["t"]))
+    except (signing.BadSignature, Ticket.DoesNotExist, KeyError, TypeError, ValueError) as exc:
+        raise Http404(_("This link is invalid or has expired.")) from exc
+    return render(request, "portal/open.html", {"ticket": ticket, "thread": _public_thread(ticket)})
+
+
+@login_required(login_url="portal:login")
+@require_http_methods(["POST"])
+def decide_join(request: HttpRequest, pk: int) -> HttpResponse:
+    """A company manager approves or rejects a colleague's request to join."""
+    contact = _contact(request)
+    item = next((j for j in membership.pending_for(contact) if j.pk == pk), None)
+    if item is None:
+        raise Http404("no such request")
+    assert isinstance(request.user, User)
+    membership.decide(item, approve=request.POST.get("decision") == "approve", by=request.user)
+    return redirect("portal:home")
