@@ -286,12 +286,12 @@ def test_a_signature_logo_is_held_back_quietly_on_a_channel_that_takes_no_files(
 
 def test_a_pasted_screenshot_counts_like_any_file(world: World, john: Contact) -> None:
     ChannelPolicy.objects.create(
-        contract=world.romashka_contract, channel="phone", max_attachment_bytes=0
+        contract=world.romashka_contract, channel="email", max_attachment_bytes=0
     )
     logo = file("logo.png", 3 * KB, "image/png", inline=True, content_id="logo@romashka")
     screenshot = file("image001.png", 180 * KB, "image/png", inline=True, content_id="img1")
     intake.receive(
-        inbound(email="j.smith@romashka.ru", channel="phone", attachments=(logo, screenshot))
+        inbound(email="j.smith@romashka.ru", channel="email", attachments=(logo, screenshot))
     )
     email = sent_notice()
     assert "  - image001.png (180.0\xa0KB)" in email.body

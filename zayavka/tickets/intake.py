@@ -202,6 +202,10 @@ def _process_or_quarantine(
         return IntakeResult(Result.QUARANTINED, raw_id=raw.pk, reason=reason)
 
 
+# Channels where the sender's address is only claimed, never shown to be theirs.
+UNPROVEN_CHANNELS = frozenset({Channel.PHONE, Channel.WEB})
+
+
 def _process(message: InboundMessage, raw: RawInput) -> IntakeResult:
     if message.auto_generated:
         return _machine_mail(message, raw)
@@ -210,13 +214,14 @@ def _process(message: InboundMessage, raw: RawInput) -> IntakeResult:
     ticket = _thread_target(message, contact)
     if contact is None:
         contact = create_contact(message.sender, None)
-    # A phone number proves nothing about who is calling (R27): phone tickets stay
-    # unverified even when the number is a registered contact's.
+    # A phone number, or an address typed into the public web form, proves nothing about
+    # who is asking (R27): such tickets stay unverified even when the number or address is
+    # a registered contact's, unless the sender signed in.
     verification = (
-        Verification.NONE
-        if not registered or message.channel == Channel.PHONE
-        else Verification.AUTHENTICATED
-        if message.sender.authenticated
+        Verification.AUTHENTICATED
+        if registered and message.sender.authenticated
+        else Verification.NONE
+        if not registered or message.channel in UNPROVEN_CHANNELS
         else Verification.ADDRESS
     )
     if isinstance(ticket, Ticket):
