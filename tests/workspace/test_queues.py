@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from tests.factories import ContactFactory, ContractFactory
 from tests.workspace.conftest import Desk, file_ticket
 from zayavka.tickets import access, actions
 from zayavka.tickets.models import Priority, StatusCategory, Ticket
+from zayavka.workspace import queues
 from zayavka.workspace.queues import queue_counts
 
 pytestmark = pytest.mark.django_db
@@ -95,15 +97,27 @@ def test_the_restricted_teams_member_counts_its_tickets(
     assert counts["team"] == 1 and counts["mine"] == 1
 
 
-def test_counts_take_one_grouped_query_however_many_queues(
-    desk: Desk, board: dict[str, Ticket]
+def test_counts_stop_at_the_cap_and_show_it(
+    desk: Desk, board: dict[str, Ticket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(queues, "COUNT_CAP", 3)
+    counts = queue_counts(desk.anna, timezone.now())
+    # «All open» holds six and «my open tickets» four: past the cap, shown as «999+».
+    assert counts["open"] is None and counts["mine"] is None
+    assert counts["at_risk"] == 2 and counts["unassigned"] == 1
+    assert counts["closed"] == 2
+
+
+def test_each_count_reads_at_most_the_cap(desk: Desk, board: dict[str, Ticket]) -> None:
+    """However large the desk, a count reads no more than COUNT_CAP rows: every counting
+    query is limited, one a queue."""
     access.is_agent(desk.anna)  # the viewer's teams are read once per request
     with CaptureQueriesContext(connection) as queries:
         queue_counts(desk.anna, timezone.now())
     counting = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
-    assert len(queries) == 3  # my teams, the grouped count, the capped count of closed
-    assert len(counting) == 2
+    assert len(counting) == len([q for q in queues.QUEUES if q.counted])
+    assert all(f"LIMIT {queues.COUNT_CAP}" in sql for sql in counting)
+    assert len(queries) == len(counting) + 1  # and my teams
 
 
 def test_at_risk_is_ordered_by_the_nearest_deadline(
@@ -209,3 +223,16 @@ def test_bulk_assign_refuses_an_agent_outside_a_restricted_team(desk: Desk, clie
     assert secret.assignee is None
     messages = [str(m) for m in client.get("/desk/q/open/").context["messages"]]
     assert any(secret.display_number in m for m in messages)
+
+
+@pytest.mark.postgres
+def test_the_migration_indexes_the_deadline_the_at_risk_queue_orders_by() -> None:
+    """PostgreSQL uses an expression index only for the very same expression: the one
+    with_next_due() writes, as the migration spells it (quotes and table names aside)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the index is PostgreSQL's")
+    migration = importlib.import_module("zayavka.workspace.migrations.0002_queue_indexes")
+    sql = str(queues.with_next_due(Ticket.objects.all()).query)
+    written = "CASE " + sql.split(" CASE ", 1)[1].split(' AS "next_due"', 1)[0]
+    written = written.replace('"tickets_ticket".', "").replace('"', "")
+    assert written == migration.NEXT_DUE

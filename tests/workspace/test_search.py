@@ -9,6 +9,7 @@ import importlib
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import ContactFactory
 from tests.workspace.conftest import Desk, file_ticket
@@ -159,3 +160,17 @@ def test_the_search_uses_the_full_text_indexes(desk: Desk) -> None:
         "workspace_contact_name_fts",
     ):
         assert index in plan, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_found_tickets_are_taken_by_primary_key(desk: Desk, client: Client) -> None:
+    """The matches are computed once as an array and fetched by id: as `id IN (…)`
+    PostgreSQL, unable to tell how many a word finds, may read every ticket instead."""
+    needs_postgres()
+    file_ticket(desk.world, "Упал сервер 1С")
+    client.force_login(desk.anna)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/desk/q/all/", {"q": "сервер"}).content.decode()
+    assert ">Упал сервер 1С<" in page
+    assert any("= ANY(ARRAY(" in q["sql"] for q in queries)

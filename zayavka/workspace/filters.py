@@ -134,7 +134,7 @@ class FilterForm(forms.Form):
         tickets = tickets.filter(condition)
         ids = search.matching_ticket_ids(data.get("q") or "")
         if ids is not None:
-            tickets = tickets.filter(pk__in=ids)
+            tickets = search.restrict_to(tickets, ids)
         return tickets
 
     @property

@@ -35,10 +35,14 @@ class Sort:
     nullable: bool = False
 
     def order_by(self) -> list[OrderBy]:
-        """Nulls always come last: a ticket without a deadline is the least pressing."""
+        """Nulls always come last: a ticket without a deadline is the least pressing.
+        A column that is never null is ordered plainly, so that a plain B-tree index on
+        (column, id) serves the order in either direction (PostgreSQL does not know
+        that NULLS LAST makes no difference on a NOT NULL column)."""
+        nulls_last = True if self.nullable else None
         if self.descending:
-            return [F(self.field).desc(nulls_last=True), F("pk").desc()]
-        return [F(self.field).asc(nulls_last=True), F("pk").asc()]
+            return [F(self.field).desc(nulls_last=nulls_last), F("pk").desc()]
+        return [F(self.field).asc(nulls_last=nulls_last), F("pk").asc()]
 
     def after(self, cursor: Cursor) -> Q:
         """The rows that come after `cursor` in this order."""
