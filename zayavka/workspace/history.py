@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from zayavka.accounts.models import Team, User
 from zayavka.tickets import catalog
 from zayavka.tickets.models import EventKind, Message, Ticket, TicketEvent
+from zayavka.tickets.models.ticket import format_ticket_number
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,12 @@ class Names:
             return text
         if kind == EventKind.MESSAGE:
             return _message(data)
+        if kind == EventKind.LINKED:
+            return _link(data)
+        if kind == EventKind.FLAGGED and "message" in data:
+            if data.get("abusive"):
+                return _("message marked as abusive")
+            return _("abusive mark removed from a message")
         if kind == EventKind.CREATED and data.get("number"):
             return _("number %(number)s") % {"number": data["number"]}
         return ""
@@ -127,7 +134,27 @@ def _message(data: dict[str, Any]) -> str:
     return text
 
 
+def _link(data: dict[str, Any]) -> str:
+    raw = data.get("ticket")
+    number = format_ticket_number(raw) if _is_id(raw) else "?"
+    kind = data.get("relation") or data.get("kind", "")
+    label = {
+        "merged": _("merged into #%(number)s"),
+        "merged_from": _("ticket #%(number)s merged into this one"),
+        "related": _("related to #%(number)s"),
+        "parent": _("parent of #%(number)s"),
+        "child": _("child of #%(number)s"),
+        "follow_up": _("follow-up of #%(number)s"),
+    }.get(kind, "#%(number)s")
+    return label % {"number": number}
+
+
 def _with_reason(text: str, data: dict[str, Any]) -> str:
-    if data.get("reason") == "auto_close":
+    reason = data.get("reason")
+    if reason == "auto_close":
         return text + " " + _("(closed automatically: no reply from the requester)")
+    if reason == "merged":
+        return text + " " + _("(merged into another ticket)")
+    if reason == "no_reply":
+        return text + " " + _("(closed without a reply)")
     return text

@@ -1,11 +1,10 @@
-"""The agent workspace, under /desk/. Later increments add phone calls (calls/),
-merging (t/<number>/merge/) and canned responses (canned/) beside these."""
+"""The agent workspace, under /desk/."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from zayavka.workspace.auth import AgentAuthenticationForm
-from zayavka.workspace.views import files, queues, tickets
+from zayavka.workspace.views import files, phone, queues, tickets
 
 app_name = "workspace"
 urlpatterns = [
@@ -29,5 +28,13 @@ urlpatterns = [
     path("t/<int:number>/priority/", tickets.change_priority, name="priority"),
     path("t/<int:number>/assign/", tickets.assign, name="assign"),
     path("t/<int:number>/take/", tickets.take, name="take"),
+    path("t/<int:number>/merge/", tickets.merge, name="merge"),
+    path("t/<int:number>/link/", tickets.link, name="link"),
+    path("t/<int:number>/canned/", tickets.canned, name="canned"),
+    path("t/<int:number>/m/<int:pk>/abusive/", tickets.abusive, name="abusive"),
+    path("t/<int:number>/close-silently/", tickets.close_without_reply, name="close-silently"),
+    path("new/phone/", phone.new_call, name="phone"),
+    path("new/phone/callers/", phone.callers, name="phone-callers"),
+    path("new/phone/fields/", phone.category_fields, name="phone-fields"),
     path("files/<int:pk>/", files.attachment, name="attachment"),
 ]

@@ -8,20 +8,29 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from zayavka.accounts.models import Channel, ContactAddress, User
 from zayavka.tickets import access, actions, replies
-from zayavka.tickets.models import Attachment, StatusCategory, Ticket
+from zayavka.tickets.models import Attachment, Message, StatusCategory, Ticket, TicketLink
 from zayavka.workspace.auth import agent_required
 from zayavka.workspace.forms import AssignForm, MessageForm, PriorityForm, StatusForm
 from zayavka.workspace.history import history
+from zayavka.workspace.models import CannedResponse, fill_placeholders
 from zayavka.workspace.views.common import is_htmx, nav_context
 
 DONE = (StatusCategory.RESOLVED, StatusCategory.CLOSED)
+
+RELATION_LABELS = [
+    ("related", _lazy("related to")),
+    ("parent", _lazy("parent of")),
+    ("child", _lazy("child of")),
+]
 
 
 def _load(request: HttpRequest, number: int, *, write: bool = False) -> Ticket:
@@ -33,7 +42,9 @@ def _load(request: HttpRequest, number: int, *, write: bool = False) -> Ticket:
 def _with_relations(ticket: Ticket) -> Ticket:
     related = ("status", "priority", "category", "requester", "organization", "contract")
     return (
-        Ticket.objects.select_related(*related, "assignee", "team", "requester__organization")
+        Ticket.objects.select_related(
+            *related, "assignee", "team", "requester__organization", "merged_into"
+        )
         .prefetch_related("category__fields")
         .get(pk=ticket.pk)
     )
@@ -61,8 +72,9 @@ def _render(
 
 
 def _page_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
-    thread = (
-        ticket.messages.select_related("author_user", "author_contact")
+    thread = list(
+        Message.objects.filter(ticket_id__in=actions.thread_tickets(ticket))
+        .select_related("author_user", "author_contact", "ticket")
         .prefetch_related(
             Prefetch(
                 "attachments",
@@ -91,7 +103,41 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
             user=request.user, initial={"team": ticket.team, "agent": ticket.assignee}
         ),
         "is_mine": ticket.assignee_id == request.user.pk,
+        "links": _links(request, ticket),
+        "has_abusive": any(m.is_abusive for m in thread),
+        "canned": list(CannedResponse.objects.for_language(get_language() or "ru")),
+        "relations": RELATION_LABELS,
     }
+
+
+def _links(request: HttpRequest, ticket: Ticket) -> list[dict[str, Any]]:
+    """The ticket's links both ways, as read from this ticket; tickets the agent may not
+    see are left out."""
+    outgoing: dict[str, str] = {
+        TicketLink.Kind.RELATED: _("Related to"),
+        TicketLink.Kind.PARENT: _("Parent of"),
+        TicketLink.Kind.FOLLOW_UP: _("Follow-up of"),
+        TicketLink.Kind.MERGED: _("Merged into"),
+    }
+    incoming: dict[str, str] = {
+        TicketLink.Kind.RELATED: _("Related to"),
+        TicketLink.Kind.PARENT: _("Child of"),
+        TicketLink.Kind.FOLLOW_UP: _("Followed up by"),
+        TicketLink.Kind.MERGED: _("Merged from"),
+    }
+    rows = [
+        (outgoing.get(link.kind, link.kind), link.target, link.created_at)
+        for link in ticket.links_out.select_related("target")
+    ] + [
+        (incoming.get(link.kind, link.kind), link.source, link.created_at)
+        for link in ticket.links_in.select_related("source")
+    ]
+    rows.sort(key=lambda row: (row[2], row[1].number))
+    return [
+        {"label": label, "ticket": other}
+        for label, other, _at in rows
+        if access.can_view(request.user, other)
+    ]
 
 
 def _form_fields(ticket: Ticket) -> list[tuple[str, str]]:
@@ -209,3 +255,127 @@ def take(request: HttpRequest, number: int) -> HttpResponse:
         messages.error(request, _("Only agents may take tickets."))
         return _done(request, ticket)
     return _done(request, ticket, _("The ticket is yours."))
+
+
+def _other_ticket(request: HttpRequest) -> Ticket | None:
+    """The ticket whose number the agent typed, if they may work on it."""
+    text = request.POST.get("other", "").strip().lstrip("#№ ").strip()
+    if not text.isdigit():
+        return None
+    try:
+        return access.access_ticket(request.user, int(text), write=True)
+    except Http404:
+        return None
+
+
+REFUSALS = {
+    "self": _lazy("A ticket cannot be merged into or linked to itself."),
+    "source_merged": _lazy("This ticket has already been merged."),
+    "target_merged": _lazy("That ticket was merged into another one: use that one."),
+    "reversed": _lazy("These tickets are already linked the other way round."),
+}
+
+
+@agent_required
+@require_POST
+def merge(request: HttpRequest, number: int) -> HttpResponse:
+    """Merge this ticket into the one whose number was typed (see actions.merge_tickets)."""
+    ticket = _load(request, number, write=True)
+    other = _other_ticket(request)
+    assert isinstance(request.user, User)
+    if other is None:
+        messages.error(request, _("There is no ticket with that number that you may work on."))
+        return _done(request, ticket)
+    try:
+        actions.merge_tickets(ticket, other, by=request.user)
+    except actions.TicketsNotLinked as exc:
+        messages.error(request, str(REFUSALS[exc.code]))
+        return _done(request, ticket)
+    except PermissionDenied:
+        messages.error(request, _("There is no ticket with that number that you may work on."))
+        return _done(request, ticket)
+    return _done(
+        request,
+        ticket,
+        _("Merged into #%(number)s.") % {"number": other.display_number},
+    )
+
+
+@agent_required
+@require_POST
+def link(request: HttpRequest, number: int) -> HttpResponse:
+    """Link this ticket to another: related, parent of it, or child of it."""
+    ticket = _load(request, number, write=True)
+    other = _other_ticket(request)
+    relation = request.POST.get("relation", "")
+    assert isinstance(request.user, User)
+    if relation not in actions.RELATIONS:
+        messages.error(request, _("Choose how the tickets are related."))
+        return _done(request, ticket)
+    if other is None:
+        messages.error(request, _("There is no ticket with that number that you may work on."))
+        return _done(request, ticket)
+    try:
+        created = actions.relate_tickets(ticket, other, relation, by=request.user)
+    except actions.TicketsNotLinked as exc:
+        messages.error(request, str(REFUSALS[exc.code]))
+        return _done(request, ticket)
+    except PermissionDenied:
+        messages.error(request, _("There is no ticket with that number that you may work on."))
+        return _done(request, ticket)
+    if not created:
+        return _done(request, ticket, _("The tickets were already linked."))
+    return _done(request, ticket, _("Linked to #%(number)s.") % {"number": other.display_number})
+
+
+@agent_required
+@require_POST
+def abusive(request: HttpRequest, number: int, pk: int) -> HttpResponse:
+    """Mark a requester's message as abusive (R29), or take the mark off (`abusive`=0)."""
+    ticket = _load(request, number, write=True)
+    message = Message.objects.filter(
+        pk=pk, ticket_id__in=actions.thread_tickets(ticket), direction=Message.Direction.INBOUND
+    ).first()
+    if message is None:
+        raise Http404("no such message")
+    assert isinstance(request.user, User)
+    flag = request.POST.get("abusive", "1") != "0"
+    actions.mark_abusive(message, abusive=flag, by=request.user)
+    text = _("Message marked as abusive.") if flag else _("The abusive mark was taken off.")
+    return _done(request, ticket, text)
+
+
+@agent_required
+@require_POST
+def close_without_reply(request: HttpRequest, number: int) -> HttpResponse:
+    """Close the ticket and send nothing: no reply, no resolution notice (R29)."""
+    ticket = _load(request, number, write=True)
+    assert isinstance(request.user, User)
+    actions.close_without_reply(ticket, by=request.user)
+    return _done(request, ticket, _("Closed without a reply."))
+
+
+@agent_required
+@require_GET
+def canned(request: HttpRequest, number: int) -> HttpResponse:
+    """The reply box with the chosen canned response added to what the agent had typed,
+    its placeholders filled for this ticket: for htmx the box alone, else the page."""
+    ticket = _load(request, number, write=True)
+    typed = request.GET.get("reply-text", "")
+    chosen = request.GET.get("canned", "")
+    response = (
+        CannedResponse.objects.for_language(get_language() or "ru").filter(pk=chosen).first()
+        if chosen.isdigit()
+        else None
+    )
+    text = typed
+    if response is not None:
+        filled = fill_placeholders(
+            response.text,
+            {"requester_name": ticket.requester.name, "ticket_number": ticket.display_number},
+        )
+        text = f"{typed.rstrip()}\n\n{filled}" if typed.strip() else filled
+    form = MessageForm(prefix="reply", initial={"text": text[: replies.MAX_TEXT]})
+    if is_htmx(request):
+        return HttpResponse(form["text"].as_widget())
+    return _render(request, ticket, reply_form=form)

@@ -1,0 +1,172 @@
+"""Merging a duplicate into the ticket that stays, and linking tickets to each other."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.test import Client
+
+from tests.factories import inbound
+from tests.workspace.conftest import Desk, file_ticket
+from zayavka.tickets import actions, intake
+from zayavka.tickets.inbound import ReplyHints
+from zayavka.tickets.models import (
+    EventKind,
+    Message,
+    Outbox,
+    StatusCategory,
+    Ticket,
+    TicketLink,
+)
+from zayavka.tickets.threading import make_message_id
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pair(desk: Desk) -> tuple[Ticket, Ticket]:
+    w = desk.world
+    stays = file_ticket(w, "Не работает сайт", "Сайт отдаёт 502", team=w.team)
+    duplicate = file_ticket(
+        w, "Сайт лежит!", "Повторяю: сайт недоступен", team=w.team, requester=w.maria
+    )
+    return duplicate, stays
+
+
+def test_a_merged_ticket_is_closed_and_its_messages_show_in_the_target(
+    desk: Desk, client: Client, pair: tuple[Ticket, Ticket]
+) -> None:
+    duplicate, stays = pair
+    client.force_login(desk.anna)
+    mails_before = Outbox.objects.count()
+    response = client.post(f"/desk/t/{duplicate.number}/merge/", {"other": f"#{stays.number}"})
+    assert response.status_code == 302
+
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into == stays
+    assert duplicate.state == StatusCategory.CLOSED
+    assert TicketLink.objects.filter(
+        source=duplicate, target=stays, kind=TicketLink.Kind.MERGED
+    ).exists()
+    # The messages stay where they were received; nobody is emailed about the merge.
+    assert duplicate.messages.count() == 1
+    assert Outbox.objects.count() == mails_before
+    # Maria (the duplicate's requester) now takes part in the ticket that stays.
+    assert stays.participants.filter(pk=desk.world.maria.pk).exists()
+
+    source_events = {e.kind: e for e in duplicate.events.filter(actor_user=desk.anna)}
+    assert source_events[EventKind.LINKED].data == {"kind": "merged", "ticket": stays.number}
+    assert source_events[EventKind.STATUS].data["reason"] == "merged"
+    target_event = stays.events.get(kind=EventKind.LINKED)
+    assert target_event.data == {"kind": "merged_from", "ticket": duplicate.number}
+    assert target_event.actor_user == desk.anna
+
+    html = client.get(f"/desk/t/{stays.number}/").content.decode()
+    assert "Сайт отдаёт 502" in html and "Повторяю: сайт недоступен" in html
+    assert f"from merged #{duplicate.number}" in html
+    assert f'Merged from <a href="/desk/t/{duplicate.number}/">' in html
+    assert f"ticket #{duplicate.number} merged into this one" in html
+
+    html = client.get(f"/desk/t/{duplicate.number}/").content.decode()
+    assert "This ticket was merged into" in html
+    assert f"merged into #{stays.number}" in html
+    assert "Повторяю: сайт недоступен" in html
+    assert "Сайт отдаёт 502" not in html
+
+
+def test_a_reply_to_the_merged_tickets_mail_lands_in_the_target(
+    desk: Desk, pair: tuple[Ticket, Ticket]
+) -> None:
+    duplicate, stays = pair
+    actions.merge_tickets(duplicate, stays, by=desk.anna)
+    result = intake.receive(
+        inbound(
+            "Сайт снова работает",
+            email="m.kuznetsova@romashka.ru",
+            external_id="reply-1",
+            reply=ReplyHints(message_ids=(make_message_id(duplicate.number),)),
+        )
+    )
+    assert result.result == intake.Result.APPENDED
+    assert result.ticket_id == stays.pk
+    assert Message.objects.get(external_id="reply-1").ticket_id == stays.pk
+
+
+def test_merges_the_desk_refuses(desk: Desk, client: Client, pair: tuple[Ticket, Ticket]) -> None:
+    duplicate, stays = pair
+    third = file_ticket(desk.world, "Ещё один", team=desk.world.team)
+    with pytest.raises(actions.TicketsNotLinked):
+        actions.merge_tickets(stays, stays, by=desk.anna)
+    actions.merge_tickets(duplicate, stays, by=desk.anna)
+    with pytest.raises(actions.TicketsNotLinked):
+        actions.merge_tickets(third, duplicate, by=desk.anna)  # into a merged ticket
+    with pytest.raises(actions.TicketsNotLinked):
+        actions.merge_tickets(duplicate, third, by=desk.anna)  # merged already
+
+    client.force_login(desk.anna)
+    response = client.post(f"/desk/t/{third.number}/merge/", {"other": str(duplicate.number)})
+    assert response.status_code == 302
+    html = client.get(f"/desk/t/{third.number}/").content.decode()
+    assert "That ticket was merged into another one" in html
+    response = client.post(f"/desk/t/{third.number}/merge/", {"other": "99999999"})
+    html = client.get(f"/desk/t/{third.number}/").content.decode()
+    assert "There is no ticket with that number" in html
+    third.refresh_from_db()
+    assert third.merged_into is None and third.state == StatusCategory.NEW
+
+
+def test_an_agent_cannot_merge_across_a_restricted_team(desk: Desk, client: Client) -> None:
+    w = desk.world
+    secret = file_ticket(w, "Утечка", team=desk.security)
+    mine = file_ticket(w, "Обычный", team=w.team)
+    with pytest.raises(PermissionDenied):
+        actions.merge_tickets(mine, secret, by=desk.anna)
+    client.force_login(desk.anna)
+    client.post(f"/desk/t/{mine.number}/merge/", {"other": str(secret.number)})
+    mine.refresh_from_db()
+    assert mine.merged_into is None
+    # Vera, of the security team, may.
+    actions.merge_tickets(mine, secret, by=desk.vera)
+    mine.refresh_from_db()
+    assert mine.merged_into == secret
+
+
+def test_links_related_parent_and_child_read_both_ways(
+    desk: Desk, client: Client, pair: tuple[Ticket, Ticket]
+) -> None:
+    one, two = pair
+    three = file_ticket(desk.world, "Массовый сбой", team=desk.world.team)
+    client.force_login(desk.anna)
+    client.post(f"/desk/t/{one.number}/link/", {"relation": "related", "other": str(two.number)})
+    client.post(f"/desk/t/{one.number}/link/", {"relation": "child", "other": str(three.number)})
+
+    assert TicketLink.objects.filter(source=one, target=two, kind="related").exists()
+    assert TicketLink.objects.filter(source=three, target=one, kind="parent").exists()
+    html = client.get(f"/desk/t/{one.number}/").content.decode()
+    assert f'Related to <a href="/desk/t/{two.number}/">' in html
+    assert f'Child of <a href="/desk/t/{three.number}/">' in html
+    assert f"child of #{three.number}" in html  # history
+    html = client.get(f"/desk/t/{three.number}/").content.decode()
+    assert f'Parent of <a href="/desk/t/{one.number}/">' in html
+    assert f"parent of #{one.number}" in html
+    assert three.events.get(kind=EventKind.LINKED).actor_user == desk.anna
+
+    # The same link again changes nothing; the reverse parent link is refused.
+    assert not actions.relate_tickets(one, three, "child", by=desk.anna)
+    with pytest.raises(actions.TicketsNotLinked):
+        actions.relate_tickets(one, three, "parent", by=desk.anna)
+    with pytest.raises(actions.TicketsNotLinked):
+        actions.relate_tickets(one, one, "related", by=desk.anna)
+    assert TicketLink.objects.count() == 2
+
+
+def test_links_to_tickets_the_agent_may_not_see_are_not_shown(desk: Desk, client: Client) -> None:
+    w = desk.world
+    secret = file_ticket(w, "Секретный инцидент", team=desk.security)
+    open_one = file_ticket(w, "Обычный", team=w.team)
+    actions.relate_tickets(open_one, secret, "related", by=desk.vera)
+    client.force_login(desk.anna)
+    html = client.get(f"/desk/t/{open_one.number}/").content.decode()
+    assert "Секретный инцидент" not in html
+    client.post(f"/desk/t/{open_one.number}/link/", {"relation": "parent", "other": secret.number})
+    assert not TicketLink.objects.filter(kind="parent").exists()
