@@ -4,15 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0005_sla_checks_policy_caps'),
+        ("tickets", "0005_sla_checks_policy_caps"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Ticket registered'), ('message', 'Message added'), ('status', 'Status changed'), ('priority', 'Priority changed'), ('assigned', 'Assigned'), ('reopened', 'Reopened'), ('linked', 'Linked'), ('fields', 'Fields changed'), ('flagged', 'Flagged'), ('client', 'Client identified'), ('quarantined', 'Input quarantined'), ('rated', 'Resolution rated'), ('routed', 'Routed to a team'), ('taken', 'Taken by an agent'), ('deadlines', 'Deadlines recomputed'), ('sla_warning', 'Deadline approaching'), ('sla_breach', 'Deadline missed'), ('escalated', 'Escalated'), ('att_withheld', 'Attachment withheld by policy'), ('att_released', 'Withheld attachment released')], max_length=16, verbose_name='kind'),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Ticket registered"),
+                    ("message", "Message added"),
+                    ("status", "Status changed"),
+                    ("priority", "Priority changed"),
+                    ("assigned", "Assigned"),
+                    ("reopened", "Reopened"),
+                    ("linked", "Linked"),
+                    ("fields", "Fields changed"),
+                    ("flagged", "Flagged"),
+                    ("client", "Client identified"),
+                    ("quarantined", "Input quarantined"),
+                    ("rated", "Resolution rated"),
+                    ("routed", "Routed to a team"),
+                    ("taken", "Taken by an agent"),
+                    ("deadlines", "Deadlines recomputed"),
+                    ("sla_warning", "Deadline approaching"),
+                    ("sla_breach", "Deadline missed"),
+                    ("escalated", "Escalated"),
+                    ("att_withheld", "Attachment withheld by policy"),
+                    ("att_released", "Withheld attachment released"),
+                ],
+                max_length=16,
+                verbose_name="kind",
+            ),
         ),
     ]
