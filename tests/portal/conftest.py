@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.db import connections
 from django.test import Client
 from django.utils import translation
 
-from tests.conftest import requires_server
+from tests.browser import Browser, open_browser
 from tests.factories import AgentFactory, ContactFactory, UserFactory, World
 from zayavka.accounts.models import Contact, User
 from zayavka.core.storage import store_blob
 from zayavka.tickets import actions, catalog
 from zayavka.tickets.inbound import InboundAttachment
 from zayavka.tickets.models import Attachment, Message, Ticket
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Page
 
 PASSWORD = "correct horse battery staple"
 
@@ -165,51 +159,16 @@ def people(world: World) -> Clients:
 
 # --- A real browser against a live server, at a phone's width ---------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-REPO = Path(__file__).resolve().parents[2]
-
-
-def artifacts_dir() -> Path:
-    configured = os.environ.get("ZAYAVKA_TEST_ARTIFACTS")
-    path = Path(configured) if configured else REPO / "var" / "test-artifacts"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@dataclass
-class Browser:
-    page: Page
-    base_url: str
-    shots: Path
-
-    def open(self, path: str) -> None:
-        self.page.goto(self.base_url + path)
-
-    def screenshot(self, name: str) -> None:
-        self.page.screenshot(path=self.shots / f"portal-{name}.png", full_page=True)
-
 
 @pytest.fixture
 def phone_browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
     """Debian's Chromium, headless, in Russian, 390 pixels wide like a phone."""
-    requires_server(
-        "Chromium", CHROMIUM.exists(), "install Debian's chromium package (/usr/bin/chromium)"
-    )
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        context = chromium.new_context(
-            locale="ru-RU",
-            timezone_id="Europe/Moscow",
-            viewport={"width": 390, "height": 844},
-            extra_http_headers={"Accept-Language": "ru"},
-        )
-        context.set_default_timeout(20_000)
-        try:
-            yield Browser(context.new_page(), live_server.url, artifacts_dir())
-        finally:
-            context.close()
-            chromium.close()
-            connections.close_all()
+    with open_browser(
+        live_server,
+        monkeypatch,
+        prefix="portal",
+        locale="ru-RU",
+        viewport={"width": 390, "height": 844},
+        extra_http_headers={"Accept-Language": "ru"},
+    ) as browser:
+        yield browser

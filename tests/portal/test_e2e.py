@@ -10,9 +10,10 @@ import re
 
 import pytest
 
+from tests.browser import Browser
 from tests.factories import World
 from tests.portal.conftest import PASSWORD as CLIENT_PASSWORD
-from tests.portal.conftest import Browser, Clients
+from tests.portal.conftest import Clients
 from zayavka.accounts.models import User
 from zayavka.tickets import actions
 from zayavka.tickets.models import Message, Outbox, StatusCategory, Ticket, TicketRating

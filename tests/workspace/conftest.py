@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
-from django.db import connections
 from django.test import Client
 from django.utils import translation
 
-from tests.conftest import requires_server
+from tests.browser import Browser, open_browser
 from tests.factories import AgentFactory, UserFactory, World
 from zayavka.accounts.models import Contact, Team, User
 from zayavka.tickets import actions, catalog
 from zayavka.tickets.models import Message, Ticket
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Page
 
 PASSWORD = "correct horse battery staple"
 
@@ -123,53 +117,15 @@ def file_ticket(
 
 # --- A real browser against a live server ------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-REPO = Path(__file__).resolve().parents[2]
-
-
-def artifacts_dir() -> Path:
-    """Where the end-to-end tests keep their screenshots (kept by CI as test artifacts)."""
-    configured = os.environ.get("ZAYAVKA_TEST_ARTIFACTS")
-    path = Path(configured) if configured else REPO / "var" / "test-artifacts"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@dataclass
-class Browser:
-    page: Page
-    base_url: str
-    shots: Path
-
-    def open(self, path: str) -> None:
-        self.page.goto(self.base_url + path)
-
-    def screenshot(self, name: str) -> None:
-        self.page.screenshot(path=self.shots / f"workspace-{name}.png", full_page=True)
-
 
 @pytest.fixture
 def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
     """Debian's Chromium, headless, driven by Playwright against the live test server."""
-    requires_server(
-        "Chromium", CHROMIUM.exists(), "install Debian's chromium package (/usr/bin/chromium)"
-    )
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
-    # are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        context = chromium.new_context(
-            locale="en-GB", timezone_id="Europe/Moscow", viewport={"width": 1360, "height": 900}
-        )
-        context.set_default_timeout(20_000)
-        try:
-            yield Browser(context.new_page(), live_server.url, artifacts_dir())
-        finally:
-            context.close()
-            chromium.close()
-            # The test's own queries ran while Playwright's loop was current, so Django
-            # kept their connection apart from the thread's usual one: close it here.
-            connections.close_all()
+    with open_browser(
+        live_server,
+        monkeypatch,
+        prefix="workspace",
+        locale="en-GB",
+        viewport={"width": 1360, "height": 900},
+    ) as browser:
+        yield browser

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from tests.workspace.conftest import PASSWORD, Browser, Desk, file_ticket
+from tests.browser import Browser
+from tests.workspace.conftest import PASSWORD, Desk, file_ticket
 from zayavka.tickets.models import EventKind, Message, Outbox, StatusCategory, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from tests.workspace.conftest import PASSWORD, Browser, Desk
+from tests.browser import Browser
+from tests.workspace.conftest import PASSWORD, Desk
 from zayavka.tickets.models import Ticket, Verification
 from zayavka.workspace.models import CannedResponse
 

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from zayavka.accounts.models import Contact
 from zayavka.portal import emails
@@ -101,26 +101,26 @@ class RequestForm(forms.Form):
     """A new request (R2, R11): who, what, how urgent, with the category's own fields."""
 
     token = forms.CharField(widget=forms.HiddenInput, max_length=300)
-    company = forms.CharField(label=_lazy("Company"), max_length=300)
-    name = forms.CharField(label=_lazy("Full name"), max_length=300)
-    email = forms.EmailField(label=_lazy("Email"), max_length=254)
-    phone = forms.CharField(label=_lazy("Phone"), max_length=64)
+    company = forms.CharField(label=gettext_lazy("Company"), max_length=300)
+    name = forms.CharField(label=gettext_lazy("Full name"), max_length=300)
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=64)
     category = forms.ModelChoiceField(
-        label=_lazy("What is it about"),
+        label=gettext_lazy("What is it about"),
         queryset=Category.objects.filter(is_active=True),
         required=False,
-        empty_label=_lazy("— something else —"),
+        empty_label=gettext_lazy("— something else —"),
     )
-    urgency = forms.ChoiceField(label=_lazy("Urgency"), choices=Urgency.choices)
-    subject = forms.CharField(label=_lazy("Subject"), max_length=MAX_SUBJECT)
+    urgency = forms.ChoiceField(label=gettext_lazy("Urgency"), choices=Urgency.choices)
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=MAX_SUBJECT)
     description = forms.CharField(
-        label=_lazy("Description"),
+        label=gettext_lazy("Description"),
         max_length=MAX_DESCRIPTION,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    attachments = MultipleFileField(label=_lazy("Files"))
+    attachments = MultipleFileField(label=gettext_lazy("Files"))
     website = forms.CharField(
-        label=_lazy("Leave this field empty"),
+        label=gettext_lazy("Leave this field empty"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
@@ -197,11 +197,11 @@ class RequestForm(forms.Form):
 class ReplyForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, max_length=300)
     text = forms.CharField(
-        label=_lazy("Your reply"),
+        label=gettext_lazy("Your reply"),
         max_length=MAX_DESCRIPTION,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    attachments = MultipleFileField(label=_lazy("Files"))
+    attachments = MultipleFileField(label=gettext_lazy("Files"))
 
     def clean_token(self) -> str:
         token: str = self.cleaned_data["token"]
@@ -213,39 +213,46 @@ class ReplyForm(forms.Form):
 
 
 SCORES = [
-    (5, _lazy("5 — excellent")),
-    (4, _lazy("4 — good")),
-    (3, _lazy("3 — acceptable")),
-    (2, _lazy("2 — poor")),
-    (1, _lazy("1 — very poor")),
+    (5, gettext_lazy("5 — excellent")),
+    (4, gettext_lazy("4 — good")),
+    (3, gettext_lazy("3 — acceptable")),
+    (2, gettext_lazy("2 — poor")),
+    (1, gettext_lazy("1 — very poor")),
 ]
 
 
 class RatingForm(forms.Form):
     score = forms.TypedChoiceField(
-        label=_lazy("Your score"), choices=SCORES, coerce=int, widget=forms.RadioSelect
+        label=gettext_lazy("Your score"), choices=SCORES, coerce=int, widget=forms.RadioSelect
     )
     comment = forms.CharField(
-        label=_lazy("Comment (optional)"), required=False, max_length=5000, widget=forms.Textarea
+        label=gettext_lazy("Comment (optional)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea,
     )
 
 
 class SignupForm(forms.Form):
-    name = forms.CharField(label=_lazy("Full name"), max_length=300)
+    name = forms.CharField(label=gettext_lazy("Full name"), max_length=300)
     # The address is the login, and a login is at most 150 characters.
-    email = forms.EmailField(label=_lazy("Email"), max_length=150)
-    phone = forms.CharField(label=_lazy("Phone (optional)"), max_length=64, required=False)
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=150)
+    phone = forms.CharField(label=gettext_lazy("Phone (optional)"), max_length=64, required=False)
     contract_number = forms.CharField(
-        label=_lazy("Contract number (optional)"),
+        label=gettext_lazy("Contract number (optional)"),
         max_length=100,
         required=False,
-        help_text=_lazy("To join your company's account; a manager or the desk approves it."),
+        help_text=gettext_lazy(
+            "To join your company's account; a manager or the desk approves it."
+        ),
     )
     password1 = forms.CharField(
-        label=_lazy("Password"), strip=False, widget=forms.PasswordInput(render_value=False)
+        label=gettext_lazy("Password"), strip=False, widget=forms.PasswordInput(render_value=False)
     )
     password2 = forms.CharField(
-        label=_lazy("Password again"), strip=False, widget=forms.PasswordInput(render_value=False)
+        label=gettext_lazy("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -263,12 +270,12 @@ class SignupForm(forms.Form):
 
 class StatusFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_lazy("Status"),
+        label=gettext_lazy("Status"),
         required=False,
-        choices=[("", _lazy("All")), *StatusCategory.choices],
+        choices=[("", gettext_lazy("All")), *StatusCategory.choices],
     )
     requester = forms.TypedChoiceField(
-        label=_lazy("Requester"), required=False, coerce=int, empty_value=None
+        label=gettext_lazy("Requester"), required=False, coerce=int, empty_value=None
     )
 
     def __init__(self, *args: Any, people: Sequence[Contact] = (), **kwargs: Any) -> None:

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from zayavka.accounts.models import Contact, Organization, User
@@ -26,33 +26,33 @@ FIELD_PREFIX = "field-"
 
 class CallForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    q = forms.CharField(label=_lazy("Find the caller"), required=False, max_length=200)
+    q = forms.CharField(label=gettext_lazy("Find the caller"), required=False, max_length=200)
     contact = forms.ModelChoiceField(
-        label=_lazy("Caller"),
+        label=gettext_lazy("Caller"),
         queryset=Contact.objects.all(),
         required=False,
         widget=forms.HiddenInput,
     )
-    new_name = forms.CharField(label=_lazy("Full name"), required=False, max_length=300)
-    new_phone = forms.CharField(label=_lazy("Phone"), required=False, max_length=64)
-    new_email = forms.EmailField(label=_lazy("Email (optional)"), required=False)
+    new_name = forms.CharField(label=gettext_lazy("Full name"), required=False, max_length=300)
+    new_phone = forms.CharField(label=gettext_lazy("Phone"), required=False, max_length=64)
+    new_email = forms.EmailField(label=gettext_lazy("Email (optional)"), required=False)
     new_organization = forms.ModelChoiceField(
-        label=_lazy("Organization (optional)"),
+        label=gettext_lazy("Organization (optional)"),
         queryset=Organization.objects.order_by("name"),
         required=False,
         empty_label="—",
     )
-    subject = forms.CharField(label=_lazy("Subject"), max_length=500)
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=500)
     description = forms.CharField(
-        label=_lazy("What the caller says"), widget=forms.Textarea(attrs={"rows": 6})
+        label=gettext_lazy("What the caller says"), widget=forms.Textarea(attrs={"rows": 6})
     )
     category = forms.ModelChoiceField(
-        label=_lazy("Category"),
+        label=gettext_lazy("Category"),
         queryset=Category.objects.filter(is_active=True),
         required=False,
         empty_label="—",
     )
-    urgency = forms.ChoiceField(label=_lazy("Urgency"), choices=Urgency.choices)
+    urgency = forms.ChoiceField(label=gettext_lazy("Urgency"), choices=Urgency.choices)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

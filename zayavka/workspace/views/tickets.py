@@ -10,9 +10,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from zayavka.accounts.models import Channel, ContactAddress, User
@@ -27,9 +26,9 @@ from zayavka.workspace.views.common import is_htmx, nav_context
 DONE = (StatusCategory.RESOLVED, StatusCategory.CLOSED)
 
 RELATION_LABELS = [
-    ("related", _lazy("related to")),
-    ("parent", _lazy("parent of")),
-    ("child", _lazy("child of")),
+    ("related", gettext_lazy("related to")),
+    ("parent", gettext_lazy("parent of")),
+    ("child", gettext_lazy("child of")),
 ]
 
 
@@ -269,10 +268,10 @@ def _other_ticket(request: HttpRequest) -> Ticket | None:
 
 
 REFUSALS = {
-    "self": _lazy("A ticket cannot be merged into or linked to itself."),
-    "source_merged": _lazy("This ticket has already been merged."),
-    "target_merged": _lazy("That ticket was merged into another one: use that one."),
-    "reversed": _lazy("These tickets are already linked the other way round."),
+    "self": gettext_lazy("A ticket cannot be merged into or linked to itself."),
+    "source_merged": gettext_lazy("This ticket has already been merged."),
+    "target_merged": gettext_lazy("That ticket was merged into another one: use that one."),
+    "reversed": gettext_lazy("These tickets are already linked the other way round."),
 }
 
 

@@ -1,0 +1,72 @@
+"""A real browser against the live test server: Debian's Chromium, headless, driven by
+Playwright (its own browser download is never used). The workspace and the portal
+tests open it with their own language and screen size."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from django.db import connections
+
+from tests.conftest import requires_server
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[1]
+
+
+def artifacts_dir() -> Path:
+    """Where the end-to-end tests keep their screenshots (kept by CI as test artifacts)."""
+    configured = os.environ.get("ZAYAVKA_TEST_ARTIFACTS")
+    path = Path(configured) if configured else REPO / "var" / "test-artifacts"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass
+class Browser:
+    page: Page
+    base_url: str
+    shots: Path
+    prefix: str
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+
+    def screenshot(self, name: str) -> None:
+        self.page.screenshot(path=self.shots / f"{self.prefix}-{name}.png", full_page=True)
+
+
+@contextmanager
+def open_browser(
+    live_server: Any, monkeypatch: pytest.MonkeyPatch, *, prefix: str, **context: Any
+) -> Iterator[Browser]:
+    """A fresh browser context (``context``: Playwright's new_context options)."""
+    requires_server(
+        "Chromium", CHROMIUM.exists(), "install Debian's chromium package (/usr/bin/chromium)"
+    )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+    # are still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        browser_context = chromium.new_context(timezone_id="Europe/Moscow", **context)
+        browser_context.set_default_timeout(20_000)
+        try:
+            yield Browser(browser_context.new_page(), live_server.url, artifacts_dir(), prefix)
+        finally:
+            browser_context.close()
+            chromium.close()
+            # The test's own queries ran while Playwright's loop was current, so Django
+            # kept their connection apart from the thread's usual one: close it here.
+            connections.close_all()
