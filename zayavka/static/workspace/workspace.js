@@ -1,5 +1,6 @@
-// The workspace's only script: select-all checkboxes, and the browser's time zone for
-// the server (deadlines are shown in the agent's local time). Everything works without it.
+// The workspace's only script: select-all checkboxes, the browser's time zone for the
+// server (deadlines are shown in the agent's local time), and keyboard shortcuts.
+// Everything works without it.
 (function () {
   "use strict";
   if (window.zayavkaWorkspace) return; // htmx re-runs scripts of swapped pages
@@ -19,5 +20,90 @@
     form.querySelectorAll("input[type=checkbox][name=tickets]").forEach(function (item) {
       item.checked = box.checked;
     });
+  });
+
+  // --- Keyboard shortcuts -----------------------------------------------------------
+  // In a queue: j / k select the next / previous row, Enter or o opens it. On a ticket:
+  // j / k open the next / previous ticket of the queue it was opened from, r and n go to
+  // the reply and the note, t takes the ticket. Everywhere: / goes to the search box.
+  var QUEUE_KEY = "zayavka.queue";
+
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("table.tickets tbody tr"));
+  }
+
+  function rememberQueue() {
+    var links = rows().map(function (row) {
+      var link = row.querySelector("td.num a");
+      return link ? link.getAttribute("href") : null;
+    }).filter(Boolean);
+    if (links.length) {
+      try { sessionStorage.setItem(QUEUE_KEY, JSON.stringify(links)); } catch (e) { /* private mode */ }
+    }
+  }
+
+  function go(url) {
+    window.location.assign(url);
+  }
+
+  function stepRow(delta) {
+    var all = rows();
+    if (!all.length) return false;
+    var current = all.findIndex(function (row) { return row.classList.contains("selected"); });
+    var next = Math.min(Math.max(current + delta, 0), all.length - 1);
+    if (current >= 0) all[current].classList.remove("selected");
+    all[next].classList.add("selected");
+    all[next].setAttribute("aria-selected", "true");
+    all[next].scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
+  function stepTicket(delta) {
+    var links;
+    try { links = JSON.parse(sessionStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { links = []; }
+    var here = links.indexOf(window.location.pathname);
+    var target = here >= 0 ? links[here + delta] : null;
+    if (target) go(target);
+  }
+
+  function focus(selector) {
+    var field = document.querySelector(selector);
+    if (!field) return;
+    field.focus();
+    field.scrollIntoView({ block: "center" });
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("table.tickets a")) rememberQueue();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) {
+      if (event.key === "Escape") target.blur();
+      return;
+    }
+    var key = event.key;
+    if (key === "j" || key === "k") {
+      if (!stepRow(key === "j" ? 1 : -1)) stepTicket(key === "j" ? 1 : -1);
+    } else if (key === "Enter" || key === "o") {
+      var selected = document.querySelector("table.tickets tbody tr.selected td.num a");
+      if (!selected) return;
+      rememberQueue();
+      go(selected.getAttribute("href"));
+    } else if (key === "r") {
+      focus("#id_reply-text");
+    } else if (key === "n") {
+      focus("#id_note-text");
+    } else if (key === "t") {
+      var take = document.querySelector("[data-shortcut=take]");
+      if (take) take.click();
+    } else if (key === "/") {
+      focus("#ws-search");
+    } else {
+      return;
+    }
+    event.preventDefault();
   });
 })();
