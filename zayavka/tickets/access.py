@@ -2,7 +2,7 @@
 the client portal and the API alike.
 
 Agents see every ticket except those of a restricted team they are neither a member
-nor the lead of (the same rule `routing.may_work_on` applies to taking and assigning);
+nor the lead of (`may_work_on` applies the same rule to taking and assigning);
 superusers see everything. A client's person sees the tickets they filed or take part
 in, and a manager of the client sees all of the company's tickets (R19). Nobody else
 sees any ticket.
@@ -131,3 +131,13 @@ def _contact_of(user: AnyUser) -> Contact | None:
     if not (user.is_authenticated and user.is_active):
         return None
     return Contact.objects.filter(user_id=user.pk).first()
+
+
+def may_work_on(agent: Agent, team: Team | None) -> bool:
+    """A restricted team's tickets are for its members and its lead only; every other
+    ticket (the general queue included) is for any agent of the desk."""
+    if team is None or not team.is_restricted:
+        return True
+    if team.lead_id == agent.user_id:
+        return True
+    return agent.teams.filter(pk=team.pk).exists()

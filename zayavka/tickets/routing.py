@@ -253,23 +253,6 @@ def route_and_assign(ticket: Ticket, text: str, *, at: datetime | None = None) -
 # --- Who may work on a team's tickets -------------------------------------------------
 
 
-def agent_of(user: User) -> Agent | None:
-    """The user's agent profile if they are an active agent of the desk."""
-    if not user.is_active:
-        return None
-    return Agent.objects.filter(user=user).select_related("user").first()
-
-
-def may_work_on(agent: Agent, team: Team | None) -> bool:
-    """A restricted team's tickets are for its members and its lead only; every other
-    ticket (the general queue included) is for any agent of the desk."""
-    if team is None or not team.is_restricted:
-        return True
-    if team.lead_id == agent.user_id:
-        return True
-    return agent.teams.filter(pk=team.pk).exists()
-
-
 # --- Notification ---------------------------------------------------------------------
 
 

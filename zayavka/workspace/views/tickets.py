@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from zayavka.accounts.models import Channel, ContactAddress, User
-from zayavka.tickets import access, actions, replies
+from zayavka.tickets import access, actions, relations, replies
 from zayavka.tickets.models import Attachment, Message, StatusCategory, Ticket, TicketLink
 from zayavka.workspace.auth import agent_required
 from zayavka.workspace.forms import AssignForm, MessageForm, PriorityForm, StatusForm
@@ -72,7 +72,7 @@ def _render(
 
 def _page_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     thread = list(
-        Message.objects.filter(ticket_id__in=actions.thread_tickets(ticket))
+        Message.objects.filter(ticket_id__in=relations.thread_tickets(ticket))
         .select_related("author_user", "author_contact", "ticket")
         .prefetch_related(
             Prefetch(
@@ -278,7 +278,7 @@ REFUSALS = {
 @agent_required
 @require_POST
 def merge(request: HttpRequest, number: int) -> HttpResponse:
-    """Merge this ticket into the one whose number was typed (see actions.merge_tickets)."""
+    """Merge this ticket into the one whose number was typed (see relations.merge_tickets)."""
     ticket = _load(request, number, write=True)
     other = _other_ticket(request)
     assert isinstance(request.user, User)
@@ -286,8 +286,8 @@ def merge(request: HttpRequest, number: int) -> HttpResponse:
         messages.error(request, _("There is no ticket with that number that you may work on."))
         return _done(request, ticket)
     try:
-        actions.merge_tickets(ticket, other, by=request.user)
-    except actions.TicketsNotLinked as exc:
+        relations.merge_tickets(ticket, other, by=request.user)
+    except relations.TicketsNotLinked as exc:
         messages.error(request, str(REFUSALS[exc.code]))
         return _done(request, ticket)
     except PermissionDenied:
@@ -308,15 +308,15 @@ def link(request: HttpRequest, number: int) -> HttpResponse:
     other = _other_ticket(request)
     relation = request.POST.get("relation", "")
     assert isinstance(request.user, User)
-    if relation not in actions.RELATIONS:
+    if relation not in relations.RELATIONS:
         messages.error(request, _("Choose how the tickets are related."))
         return _done(request, ticket)
     if other is None:
         messages.error(request, _("There is no ticket with that number that you may work on."))
         return _done(request, ticket)
     try:
-        created = actions.relate_tickets(ticket, other, relation, by=request.user)
-    except actions.TicketsNotLinked as exc:
+        created = relations.relate_tickets(ticket, other, relation, by=request.user)
+    except relations.TicketsNotLinked as exc:
         messages.error(request, str(REFUSALS[exc.code]))
         return _done(request, ticket)
     except PermissionDenied:
@@ -333,13 +333,13 @@ def abusive(request: HttpRequest, number: int, pk: int) -> HttpResponse:
     """Mark a requester's message as abusive (R29), or take the mark off (`abusive`=0)."""
     ticket = _load(request, number, write=True)
     message = Message.objects.filter(
-        pk=pk, ticket_id__in=actions.thread_tickets(ticket), direction=Message.Direction.INBOUND
+        pk=pk, ticket_id__in=relations.thread_tickets(ticket), direction=Message.Direction.INBOUND
     ).first()
     if message is None:
         raise Http404("no such message")
     assert isinstance(request.user, User)
     flag = request.POST.get("abusive", "1") != "0"
-    actions.mark_abusive(message, abusive=flag, by=request.user)
+    relations.mark_abusive(message, abusive=flag, by=request.user)
     text = _("Message marked as abusive.") if flag else _("The abusive mark was taken off.")
     return _done(request, ticket, text)
 
@@ -350,7 +350,7 @@ def close_without_reply(request: HttpRequest, number: int) -> HttpResponse:
     """Close the ticket and send nothing: no reply, no resolution notice (R29)."""
     ticket = _load(request, number, write=True)
     assert isinstance(request.user, User)
-    actions.close_without_reply(ticket, by=request.user)
+    relations.close_without_reply(ticket, by=request.user)
     return _done(request, ticket, _("Closed without a reply."))
 
 
