@@ -4,8 +4,11 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from zayavka.core.views import healthz
+from zayavka.portal.signin import LimitedAdminAuthenticationForm, LimitedLoginView
 
 admin.autodiscover()
+# Every sign-in page counts failed passwords under the same limits (portal/signin.py).
+admin.site.login_form = LimitedAdminAuthenticationForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -13,7 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("desk/", include("zayavka.workspace.urls")),
     path("", include("zayavka.portal.urls")),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", LimitedLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
 ]

@@ -115,5 +115,26 @@ def test_the_public_pages_answer_everyone(client: Client, people: Clients, perso
     sign_in(client, people, persona)
     for url in ("/portal/new/", "/portal/new/?embed=1", "/portal/new/thanks/"):
         assert client.get(url).status_code == 200, url
-    for url in ("/portal/signup/", "/portal/login/", "/portal/password/reset/"):
+    for url in (
+        "/portal/signup/",
+        "/portal/login/",
+        "/portal/password/reset/",
+        "/portal/confirm/resend/",
+    ):
         assert client.get(url).status_code in {200, 302}, url
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_one_s_own_profile_and_password(client: Client, people: Clients, persona: str) -> None:
+    sign_in(client, people, persona)
+    profile = client.get("/portal/profile/")
+    password = client.get("/portal/password/change/")
+    if persona == "anonymous":
+        for page in (profile, password):
+            assert page.status_code == 302 and page["Location"].startswith("/portal/login/")
+    elif persona == "anna":  # an agent without a contact has no client profile
+        assert profile.status_code == 404
+    else:
+        assert profile.status_code == 200 and password.status_code == 200
+        user: User = getattr(people, persona)
+        assert user.email in profile.content.decode()

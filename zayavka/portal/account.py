@@ -1,4 +1,5 @@
-"""Client accounts (R28): sign-up with a confirmed address, sign-in, password recovery."""
+"""Client accounts (R28): sign-up with a confirmed address (and a new link when the first
+is lost), sign-in limited against guessing, password recovery."""
 
 from __future__ import annotations
 
@@ -12,8 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from zayavka.accounts.models import User
+from zayavka.core.clientip import client_ip
 from zayavka.portal import membership, throttle
-from zayavka.portal.forms import EmailAuthenticationForm, OutboxPasswordResetForm, SignupForm
+from zayavka.portal.forms import (
+    EmailAuthenticationForm,
+    OutboxPasswordResetForm,
+    ResendConfirmationForm,
+    SignupForm,
+)
+from zayavka.portal.signin import LimitedLoginView
 
 
 @require_http_methods(["GET", "POST"])
@@ -21,7 +29,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("portal:home")
     form = SignupForm(request.POST or None)
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_ip(request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if not throttle.allow("signup", ip, data["email"]):
@@ -48,6 +56,22 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "portal/confirmed.html")
 
 
+@require_http_methods(["GET", "POST"])
+def resend_confirmation(request: HttpRequest) -> HttpResponse:
+    """A new confirmation link for a sign-up whose first link was lost or expired."""
+    form = ResendConfirmationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if not throttle.allow("confirm", client_ip(request), email):
+            form.add_error(None, _("Too many attempts in a short time; try again later."))
+            return render(request, "portal/confirm_resend.html", {"form": form}, status=429)
+        membership.resend_confirmation(email)
+        # The same answer whether or not the address has an account waiting.
+        return render(request, "portal/confirm_resend_done.html", {"email": email})
+    status = 400 if form.errors else 200
+    return render(request, "portal/confirm_resend.html", {"form": form}, status=status)
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's password recovery, limited like the form: each request may send mail."""
 
@@ -56,7 +80,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("portal:password_reset_done")
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
-        ip = self.request.META.get("REMOTE_ADDR", "")
+        ip = client_ip(self.request)
         if not throttle.allow("password", ip, form.cleaned_data["email"]):
             # The same answer as usual: nothing tells whether the address has an account.
             return redirect(self.get_success_url())
@@ -65,10 +89,12 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 urlpatterns = [
     path("portal/signup/", signup, name="signup"),
+    # Before confirm/<token>/, which would take "resend" for a token.
+    path("portal/confirm/resend/", resend_confirmation, name="confirm_resend"),
     path("portal/confirm/<str:token>/", confirm, name="confirm"),
     path(
         "portal/login/",
-        auth_views.LoginView.as_view(
+        LimitedLoginView.as_view(
             template_name="portal/login.html",
             authentication_form=EmailAuthenticationForm,
             next_page="portal:home",

@@ -1,4 +1,5 @@
-"""The portal's forms: the public request form, sign-up, replies, ratings."""
+"""The portal's forms: the public request form, sign-up, sign-in, the profile, replies,
+ratings."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import PasswordResetForm
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -17,7 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zayavka.accounts.models import Contact
+from zayavka.accounts.normalize import phone_key
 from zayavka.portal import emails
+from zayavka.portal.signin import LimitedAuthenticationForm
 from zayavka.tickets.inbound import MAX_SUBJECT, InboundAttachment
 from zayavka.tickets.models import Category, CategoryField, StatusCategory, Urgency
 from zayavka.tickets.policy import Policy, Reason, check, kind_labels
@@ -287,8 +291,9 @@ class StatusFilterForm(forms.Form):
             del self.fields["requester"]
 
 
-class EmailAuthenticationForm(AuthenticationForm):
-    """Clients sign in with their email address (it is their login)."""
+class EmailAuthenticationForm(LimitedAuthenticationForm):
+    """Clients sign in with their email address (it is their login); failed attempts
+    are limited like the workspace's."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -317,3 +322,37 @@ class OutboxPasswordResetForm(PasswordResetForm):
             dedupe_key=f"portal_reset:{context['uid']}:{secrets.token_hex(8)}",
             context={"path": path},
         )
+
+
+class ResendConfirmationForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=150)
+
+
+class ProfileForm(forms.Form):
+    """What a client may change about themselves; the address is the login and stays."""
+
+    name = forms.CharField(label=gettext_lazy("Full name"), max_length=300)
+    phone = forms.CharField(label=gettext_lazy("Phone (optional)"), max_length=64, required=False)
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language of our emails"),
+        required=False,
+        help_text=gettext_lazy("Without a choice, the desk's language."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["language"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—"), *settings.LANGUAGES]
+
+    def clean_name(self) -> str:
+        name = " ".join(str(self.cleaned_data["name"]).split())
+        if not name:
+            raise ValidationError(_("This field is required."))
+        return name
+
+    def clean_phone(self) -> str:
+        phone = str(self.cleaned_data.get("phone") or "").strip()
+        if phone and len(phone_key(phone)) < 5:
+            raise ValidationError(_("Enter a phone number with its digits."))
+        return phone

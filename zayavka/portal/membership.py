@@ -3,13 +3,21 @@ and requests to join an organization that a manager or an agent approves."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from zayavka.accounts.models import Contact, ContactAddress, Contract, Organization, User
+from zayavka.accounts.models import (
+    Agent,
+    Contact,
+    ContactAddress,
+    Contract,
+    Organization,
+    User,
+)
 from zayavka.accounts.normalize import email_key, number_key
 from zayavka.portal import emails
 from zayavka.portal.models import JoinRequest
@@ -43,16 +51,66 @@ def register(
             user.save()
     except IntegrityError:
         return None
+    _send_confirmation(
+        user,
+        name=name,
+        phone=phone,
+        contract_number=contract_number,
+        dedupe_key=f"portal_confirm:{user.pk}",
+    )
+    return user
+
+
+def _send_confirmation(
+    user: User, *, name: str, phone: str, contract_number: str, dedupe_key: str
+) -> None:
     token = signing.dumps(
         {"u": user.pk, "phone": phone[:64], "contract": contract_number[:100]}, salt=CONFIRM_SALT
     )
     emails.queue_account_email(
-        recipient=key,
+        recipient=user.email,
         template="portal_confirm",
-        dedupe_key=f"portal_confirm:{user.pk}",
+        dedupe_key=dedupe_key,
         context={"name": name.strip()[:300], "path": f"/portal/confirm/{token}/"},
     )
+
+
+def awaiting_confirmation(email: str) -> User | None:
+    """The portal sign-up with this address that was never confirmed, if any.
+
+    Only what `register` leaves behind qualifies: the address as the login, inactive,
+    never signed in, no contact, no staff rights, no agent profile. An account an
+    administrator switched off must not be revived by a confirmation link."""
+    key = email_key(email)
+    user = User.objects.filter(username=key, is_active=False, last_login__isnull=True).first()
+    if (
+        user is None
+        or email_key(user.email) != key
+        or user.is_staff
+        or user.is_superuser
+        or Contact.objects.filter(user=user).exists()
+        or Agent.objects.filter(user=user).exists()
+    ):
+        return None
     return user
+
+
+def resend_confirmation(email: str) -> bool:
+    """Email a new confirmation link to an unconfirmed sign-up; False (nothing sent)
+    when the address has none. The phone and contract number typed at sign-up are not
+    kept anywhere but the first link, so this one carries neither: the address's
+    domain still finds the company."""
+    user = awaiting_confirmation(email)
+    if user is None:
+        return False
+    _send_confirmation(
+        user,
+        name=user.get_full_name(),
+        phone="",
+        contract_number="",
+        dedupe_key=f"portal_confirm:{user.pk}:{secrets.token_hex(8)}",
+    )
+    return True
 
 
 def confirm(token: str) -> User:
@@ -144,3 +202,49 @@ def decide(item: JoinRequest, *, approve: bool, by: User) -> None:
             Contact.objects.filter(pk=locked.contact_id, organization__isnull=True).update(
                 organization_id=locked.organization_id
             )
+
+
+class PhoneTaken(Exception):
+    """The phone number is another contact's: one number identifies one caller."""
+
+
+def update_profile(contact: Contact, *, name: str, phone: str, language: str) -> None:
+    """Save what a client changed about themselves: the name (on the account too), the
+    main phone number (an empty one removes it) and the language of our emails.
+
+    Raises PhoneTaken, changing nothing, when the number belongs to another contact."""
+    with transaction.atomic():
+        contact.name = name[:300]
+        contact.language = language
+        contact.save(update_fields=["name", "language"])
+        if contact.user is not None:
+            first, _, last = name.partition(" ")
+            contact.user.first_name, contact.user.last_name = first[:150], last[:150]
+            contact.user.save(update_fields=["first_name", "last_name"])
+        _set_phone(contact, phone)
+
+
+def main_phone(contact: Contact) -> ContactAddress | None:
+    return (
+        contact.addresses.filter(kind=ContactAddress.Kind.PHONE)
+        .order_by("-is_primary", "pk")
+        .first()
+    )
+
+
+def _set_phone(contact: Contact, phone: str) -> None:
+    current = main_phone(contact)
+    if not phone:
+        if current is not None:
+            current.delete()
+        return
+    if current is None:
+        current = ContactAddress(contact=contact, kind=ContactAddress.Kind.PHONE)
+    if current.value == phone:
+        return
+    current.value = phone[:320]
+    try:
+        with transaction.atomic():
+            current.save()
+    except IntegrityError as exc:
+        raise PhoneTaken(phone) from exc

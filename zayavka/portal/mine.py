@@ -4,8 +4,6 @@ once, by `access.contact_tickets`; a ticket one may not see is a 404."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.files.storage import default_storage
@@ -14,7 +12,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,6 +25,8 @@ from zayavka.portal.forms import (
     check_files,
     new_form_token,
 )
+from zayavka.portal.links import linked_ticket_pk
+from zayavka.portal.links import ticket_link as ticket_link  # where callers look for it
 from zayavka.tickets import access, actions, lifecycle
 from zayavka.tickets.models import (
     Attachment,
@@ -38,16 +37,7 @@ from zayavka.tickets.models import (
     TicketRating,
 )
 
-LINK_SALT = "zayavka.portal.ticket"
-LINK_MAX_AGE = timedelta(days=30)
 PAGE_SIZE = 50
-
-
-def ticket_link(ticket: Ticket) -> str:
-    """A signed, expiring path that shows the ticket to whoever holds the email it was
-    sent in; no ticket number and address can be guessed into one."""
-    token = signing.TimestampSigner(salt=LINK_SALT).sign_object({"t": ticket.pk})
-    return reverse("portal:open", args=[token])
 
 
 def _contact(request: HttpRequest) -> Contact:
@@ -261,8 +251,7 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
     """The ticket from a signed link in an email: its public thread, read-only."""
     try:
-        data = signing.TimestampSigner(salt=LINK_SALT).unsign_object(token, max_age=LINK_MAX_AGE)
-        ticket = Ticket.objects.select_related("status").get(pk=int(data["t"]))
+        ticket = Ticket.objects.select_related("status").get(pk=linked_ticket_pk(token))
     except (signing.BadSignature, Ticket.DoesNotExist, KeyError, TypeError, ValueError) as exc:
         raise Http404(_("This link is invalid or has expired.")) from exc
     return render(request, "portal/open.html", {"ticket": ticket, "thread": _public_thread(ticket)})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zayavka.portal import account, mine, views, webform
+from zayavka.portal import account, mine, profile, views, webform
 
 app_name = "portal"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("portal/new/", webform.new_request, name="new"),
     path("portal/new/thanks/", webform.thanks, name="thanks"),
     *account.urlpatterns,
+    *profile.urlpatterns,
     path("portal/", mine.home, name="home"),
     path("portal/t/<int:number>/", mine.ticket_page, name="ticket"),
     path("portal/t/<int:number>/reply/", mine.reply, name="reply"),

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from zayavka.accounts.models import Channel, Contact
+from zayavka.core.clientip import client_ip
 from zayavka.portal import throttle
 from zayavka.portal.filing import effective_policy, file_request
 from zayavka.portal.forms import HONEYPOT, RequestForm, check_files, new_form_token
@@ -74,7 +75,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
         # A bot filled in the hidden field: answer as if filed, keep nothing.
         log.warning(
             "web form: honeypot filled, nothing stored",
-            extra={"ip": request.META.get("REMOTE_ADDR", "")},
+            extra={"ip": client_ip(request)},
         )
         return _to_thanks(request, None)
     form = RequestForm(request.POST, request.FILES, initial=_initial(contact), contact=contact)
@@ -88,8 +89,9 @@ def new_request(request: HttpRequest) -> HttpResponse:
         for problem in problems:
             form.add_error("attachments", problem)
         return _page(request, form, status=400)
-    if not throttle.allow("request", request.META.get("REMOTE_ADDR", ""), email):
-        log.warning("web form: rate limit reached", extra={"ip": request.META.get("REMOTE_ADDR")})
+    ip = client_ip(request)
+    if not throttle.allow("request", ip, email):
+        log.warning("web form: rate limit reached", extra={"ip": ip})
         form.add_error(None, _("Too many requests from you in a short time; try again later."))
         return _page(request, form, status=429)
     result = file_request(

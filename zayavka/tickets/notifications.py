@@ -115,8 +115,9 @@ def automail_cap_reached(recipient: str, now: datetime) -> str:
 
 
 def ticket_context(ticket: Ticket, *, echo: bool) -> dict[str, Any]:
-    """What templates may say about a ticket. With echo=False, nothing the sender typed:
-    an acknowledgement to an unconfirmed address must not relay a stranger's text."""
+    """What templates may say about a ticket. With echo=False, nothing the sender typed
+    and no link to the thread: an acknowledgement to an unconfirmed address must not
+    relay a stranger's text, nor lead to it."""
     context: dict[str, Any] = {
         "number": ticket.display_number,
         "ticket_key": ticket.key,
@@ -125,6 +126,11 @@ def ticket_context(ticket: Ticket, *, echo: bool) -> dict[str, Any]:
     }
     if echo:
         context["subject"] = ticket.subject
+        # The link shows the thread: never in mail to an address that may not be the
+        # requester's. Imported here: the portal is an audience app of the tickets.
+        from zayavka.portal.links import ticket_link
+
+        context["ticket_url"] = settings.SITE_URL + ticket_link(ticket)
     return context
 
 

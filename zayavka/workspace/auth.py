@@ -7,7 +7,6 @@ from collections.abc import Callable
 from functools import cache, wraps
 from typing import Any
 
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -15,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zayavka.portal.signin import LimitedAuthenticationForm, LimitedLoginView
 from zayavka.tickets import access
 
 # The browser tells its time zone in this cookie (static/workspace/workspace.js), so
@@ -24,11 +24,12 @@ TZ_COOKIE = "zv_tz"
 View = Callable[..., HttpResponseBase]
 
 
-class AgentAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form that admits only the desk's agents."""
+class AgentAuthenticationForm(LimitedAuthenticationForm):
+    """Django's sign-in form that admits only the desk's agents, with failed attempts
+    limited (shared with the portal's sign-in)."""
 
     error_messages = {
-        **AuthenticationForm.error_messages,
+        **LimitedAuthenticationForm.error_messages,
         "not_agent": _("This sign-in is for the desk's agents. Clients use the portal."),
     }
 
@@ -36,6 +37,14 @@ class AgentAuthenticationForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         if not access.is_agent(user):
             raise ValidationError(self.error_messages["not_agent"], code="not_agent")
+
+
+class AgentLoginView(LimitedLoginView):
+    """The workspace's sign-in page: 429 while failed attempts lock it."""
+
+    authentication_form = AgentAuthenticationForm
+    redirect_authenticated_user = False
+    next_page = "workspace:home"
 
 
 def agent_required(view: View) -> View:

@@ -3,14 +3,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from zayavka.workspace.auth import AgentAuthenticationForm
-from zayavka.workspace.views import files, phone, queues, tickets
+from zayavka.workspace.auth import AgentAuthenticationForm, AgentLoginView
+from zayavka.workspace.views import files, joins, phone, queues, tickets
 
 app_name = "workspace"
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(
+        AgentLoginView.as_view(
             authentication_form=AgentAuthenticationForm,
             redirect_authenticated_user=False,
             next_page="workspace:home",
@@ -37,4 +37,6 @@ urlpatterns = [
     path("new/phone/callers/", phone.callers, name="phone-callers"),
     path("new/phone/fields/", phone.category_fields, name="phone-fields"),
     path("files/<int:pk>/", files.attachment, name="attachment"),
+    path("joins/", joins.pending, name="joins"),
+    path("joins/<int:pk>/decide/", joins.decide, name="join-decide"),
 ]
