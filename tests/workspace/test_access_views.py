@@ -32,7 +32,7 @@ def secret(desk: Desk) -> Ticket:
 def every_url(ticket: Ticket) -> list[str]:
     """Each workspace URL, with arguments that point at `ticket` and its file."""
     attachment = ticket.attachments.get()
-    samples = {"number": ticket.number, "slug": "mine", "pk": attachment.pk}
+    samples = {"number": ticket.number, "slug": "mine", "pk": attachment.pk, "other": ticket.number}
     found = []
     for pattern in workspace_urls.urlpatterns:
         assert isinstance(pattern, URLPattern)

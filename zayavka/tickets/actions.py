@@ -6,7 +6,7 @@ the API open it) and writes a TicketEvent for what it changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from zayavka.tickets.inbound import InboundAttachment
 from zayavka.tickets.models import (
     Attachment,
     Category,
+    CategoryField,
     EventKind,
     Message,
     Priority,
@@ -385,6 +386,65 @@ def change_priority(
         ticket, reason="priority", actor_user=actor_user, channel=channel, at=now
     )
     ticket.save(update_fields=["priority", "updated_at", *fields])
+
+
+def change_category(
+    ticket: Ticket,
+    category: Category | None,
+    answers: Mapping[str, str],
+    *,
+    by: User | None = None,
+    channel: str = "",
+    at: datetime | None = None,
+) -> bool:
+    """Put the ticket in `category` with `answers` to that category's form, already
+    checked (see `phone.form_answers`). Returns False when nothing changed.
+
+    The new form's fields take the given answers (an empty one is cleared). Answers to
+    the old category's fields that the new one does not ask for are dropped, answers no
+    form asks about (from the API, say) stay. One FIELDS event records the old and new
+    category and each changed answer with its old and new value, so a dropped answer is
+    still in the history. The team and the assignee stay: re-routing is the agent's call.
+    The ticket's row is locked while it is read and written, so that the event's old
+    values are the ones really replaced even when two agents save at once.
+    """
+    with transaction.atomic():
+        old_category_id, stored = (
+            Ticket.objects.select_for_update()
+            .values_list("category_id", "fields")
+            .get(pk=ticket.pk)
+        )
+        before: dict[str, Any] = dict(stored) if isinstance(stored, dict) else {}
+        new_keys = _form_keys(category.pk if category is not None else None)
+        asked = set(new_keys) | set(_form_keys(old_category_id))
+        after = {k: answers[k] for k in new_keys if str(answers.get(k, "")).strip()}
+        after.update({k: v for k, v in before.items() if k not in asked})
+        changes = [
+            {"key": key, "from": before.get(key, ""), "to": after.get(key, "")}
+            for key in dict.fromkeys([*new_keys, *before, *after])
+            if before.get(key, "") != after.get(key, "")
+        ]
+        new_category_id = category.pk if category is not None else None
+        if new_category_id == old_category_id and not changes:
+            return False
+        # "form": whose labels name the fields in the history, even when nothing else moved.
+        data: dict[str, Any] = {"form": new_category_id, "fields": changes}
+        if new_category_id != old_category_id:
+            data["category"] = {"from": old_category_id, "to": new_category_id}
+        now = at or timezone.now()
+        ticket.category = category
+        ticket.fields = after
+        ticket.updated_at = max(ticket.updated_at, now)
+        ticket.save(update_fields=["category", "fields", "updated_at"])
+        record_event(ticket, EventKind.FIELDS, actor_user=by, channel=channel, at=now, data=data)
+    return True
+
+
+def _form_keys(category_id: int | None) -> list[str]:
+    """The keys a category's form asks for, in the form's order."""
+    if category_id is None:
+        return []
+    return list(CategoryField.objects.filter(category_id=category_id).values_list("key", flat=True))
 
 
 def change_contract(

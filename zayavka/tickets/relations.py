@@ -170,6 +170,60 @@ def relate_tickets(
     return True
 
 
+def unlink_tickets(
+    ticket: Ticket,
+    other: Ticket,
+    *,
+    by: User,
+    kind: str = "",
+    at: datetime | None = None,
+) -> bool:
+    """Remove the links between the two tickets, whichever way they point (only those of
+    `kind` when given), and record a LINKED event with "removed" on both for each link.
+    A merge is never undone here: MERGED links stay. Returns False when there was no
+    link to remove; PermissionDenied when `by` may not work on both tickets.
+    """
+    from django.db.models import Q
+
+    _check_may_work(by, ticket, other)
+    pair = Q(source=ticket, target=other) | Q(source=other, target=ticket)
+    links = TicketLink.objects.filter(pair).exclude(kind=TicketLink.Kind.MERGED)
+    if kind:
+        links = links.filter(kind=kind)
+    with transaction.atomic():
+        found = list(links.select_for_update().order_by("pk"))
+        if not found:
+            return False
+        TicketLink.objects.filter(pk__in=[link.pk for link in found]).delete()
+        now = at or timezone.now()
+        for link in found:
+            pair_of = (ticket, other) if link.source_id == ticket.pk else (other, ticket)
+            for one, two in (pair_of, pair_of[::-1]):
+                record_event(
+                    one,
+                    EventKind.LINKED,
+                    actor_user=by,
+                    channel=Channel.AGENT,
+                    at=now,
+                    data={
+                        "kind": link.kind,
+                        "relation": _role(link, one),
+                        "ticket": two.number,
+                        "removed": True,
+                    },
+                )
+    return True
+
+
+def _role(link: TicketLink, side: Ticket) -> str:
+    """What the link made of `side`, in the words of the history ("parent", "child"...)."""
+    if link.kind == TicketLink.Kind.PARENT:
+        return "parent" if link.source_id == side.pk else "child"
+    if link.kind == TicketLink.Kind.FOLLOW_UP:
+        return "follow_up" if link.source_id == side.pk else "followed_up_by"
+    return str(link.kind)
+
+
 def mark_abusive(
     message: Message, *, abusive: bool = True, by: User, at: datetime | None = None
 ) -> bool:

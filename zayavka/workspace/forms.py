@@ -7,13 +7,14 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from zayavka.accounts.models import Team, User
-from zayavka.tickets import access, replies
+from zayavka.tickets import access, phone, replies
 from zayavka.tickets.access import AnyUser
-from zayavka.tickets.models import Priority, Status, Ticket
+from zayavka.tickets.models import Category, Priority, Status, Ticket
 from zayavka.workspace.filters import agent_users, user_label
 
 
@@ -72,6 +73,60 @@ class PriorityForm(forms.Form):
     priority = forms.ModelChoiceField(
         label=_("Priority"), queryset=Priority.objects.all(), to_field_name="slug"
     )
+
+
+class CategoryForm(forms.Form):
+    """The ticket's category and the answers to its form, posted as `field-<key>`
+    (the names the phone form uses, so both render with the same partial).
+
+    A field that was not posted keeps the ticket's answer: after switching the category
+    without JavaScript, the new form's fields the old one also had keep their values.
+    `answers` are then checked as the phone form checks them; `field_errors` map a
+    field's key to its error.
+    """
+
+    FIELD_PREFIX = "field-"
+
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), required=False, empty_label="—"
+    )
+
+    def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"category": ticket.category_id})
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        self.field_errors: dict[str, str] = {}
+        active = models.Q(is_active=True) | models.Q(pk=ticket.category_id)
+        _set_queryset(self.fields["category"], Category.objects.filter(active))
+
+    def chosen(self) -> Category | None:
+        """The category whose fields the form shows: the posted one once valid."""
+        if self.is_bound and hasattr(self, "cleaned_data") and "category" in self.cleaned_data:
+            chosen: Category | None = self.cleaned_data["category"]
+            return chosen
+        return self.ticket.category
+
+    def values(self) -> dict[str, str]:
+        """What each field holds: the ticket's answers, overridden by what was posted."""
+        stored = self.ticket.fields if isinstance(self.ticket.fields, dict) else {}
+        values = {key: str(value) for key, value in stored.items()}
+        if self.is_bound:
+            values.update(
+                (name.removeprefix(self.FIELD_PREFIX), str(self.data.get(name, "")))
+                for name in self.data
+                if name.startswith(self.FIELD_PREFIX)
+            )
+        return values
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "category" in data:
+            try:
+                data["answers"] = phone.form_answers(data["category"], self.values())
+            except ValidationError as exc:
+                self.field_errors = {k: "; ".join(v) for k, v in exc.message_dict.items()}
+                self.add_error(None, _("Fill in the fields as marked."))
+        return data
 
 
 class AssignForm(forms.Form):

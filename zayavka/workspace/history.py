@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeGuard
 
@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from zayavka.accounts.models import Team, User
 from zayavka.tickets import catalog
-from zayavka.tickets.models import EventKind, Message, Ticket, TicketEvent
+from zayavka.tickets.models import Category, EventKind, Message, Ticket, TicketEvent
 from zayavka.tickets.models.ticket import format_ticket_number
 
 
@@ -30,29 +30,50 @@ def history(ticket: Ticket) -> list[Entry]:
     )
     user_ids: set[int] = set()
     team_ids: set[int] = set()
+    category_ids: set[int] = set()
     for event in events:
         data = event.data if isinstance(event.data, dict) else {}
         if event.kind in {EventKind.ASSIGNED, EventKind.TAKEN}:
             user_ids.update(v for v in (data.get("assignee"), data.get("from")) if _is_id(v))
         if event.kind == EventKind.ROUTED:
             team_ids.update(v for v in (data.get("team"), data.get("from")) if _is_id(v))
+        if event.kind == EventKind.FIELDS:
+            category_ids.update(v for v in _forms(data) if _is_id(v))
+    categories = list(Category.objects.filter(pk__in=category_ids).prefetch_related("fields"))
     names = Names(
         users={
             u.pk: u.get_full_name() or u.get_username()
             for u in User.objects.filter(pk__in=user_ids)
         },
         teams=dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name")),
+        categories={c.pk: c.label for c in categories},
+        labels={(c.pk, f.key): f.label for c in categories for f in c.fields.all()},
     )
     return [
         Entry(
             at=event.created_at,
             kind=event.kind,
-            title=event.get_kind_display(),
+            title=_title(event),
             actor=_actor(event),
             detail=names.describe(event),
         )
         for event in events
     ]
+
+
+def _title(event: TicketEvent) -> str:
+    data = event.data if isinstance(event.data, dict) else {}
+    if event.kind == EventKind.LINKED and data.get("removed"):
+        return _("Link removed")
+    return event.get_kind_display()
+
+
+def _forms(data: dict[str, Any]) -> list[Any]:
+    """The categories whose forms a FIELDS event's keys belong to, the likeliest first."""
+    moved = data.get("category")
+    if not isinstance(moved, dict):
+        return [data.get("form")]
+    return [data.get("form"), moved.get("to"), moved.get("from")]
 
 
 def _is_id(value: object) -> TypeGuard[int]:
@@ -71,6 +92,8 @@ def _actor(event: TicketEvent) -> str:
 class Names:
     users: dict[int, str]
     teams: dict[int, str]
+    categories: dict[int, str] = field(default_factory=dict)
+    labels: dict[tuple[int, str], str] = field(default_factory=dict)
 
     def user(self, pk: Any) -> str:
         return self.users.get(pk, "?") if _is_id(pk) else _("nobody")
@@ -105,6 +128,8 @@ class Names:
             if data.get("rule"):
                 text += " " + _("(rule «%(rule)s»)") % {"rule": data["rule"]}
             return text
+        if kind == EventKind.FIELDS:
+            return self.fields(data)
         if kind == EventKind.MESSAGE:
             return _message(data)
         if kind == EventKind.LINKED:
@@ -116,6 +141,43 @@ class Names:
         if kind == EventKind.CREATED and data.get("number"):
             return _("number %(number)s") % {"number": data["number"]}
         return ""
+
+    def category(self, pk: Any) -> str:
+        return self.categories.get(pk, "?") if _is_id(pk) else "—"
+
+    def fields(self, data: dict[str, Any]) -> str:
+        """ "Category: A → B; Version: 1.2 → 1.3", each field by its label in the form."""
+        parts: list[str] = []
+        moved = data.get("category")
+        if isinstance(moved, dict):
+            parts.append(
+                _("Category: %(old)s → %(new)s")
+                % {"old": self.category(moved.get("from")), "new": self.category(moved.get("to"))}
+            )
+        forms = _forms(data)
+        changes = data.get("fields")
+        for change in changes if isinstance(changes, list) else []:
+            if not isinstance(change, dict):
+                continue
+            key = str(change.get("key", ""))
+            label = next((self.labels[(f, key)] for f in forms if (f, key) in self.labels), key)
+            parts.append(
+                _("%(field)s: %(old)s → %(new)s")
+                % {
+                    "field": label,
+                    "old": _short(change.get("from")),
+                    "new": _short(change.get("to")),
+                }
+            )
+        return "; ".join(parts)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """An answer as one short line: a long description would swamp the history."""
+    text = " ".join(str(value or "").split())
+    if not text:
+        return "—"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _message(data: dict[str, Any]) -> str:
@@ -145,6 +207,7 @@ def _link(data: dict[str, Any]) -> str:
         "parent": _("parent of #%(number)s"),
         "child": _("child of #%(number)s"),
         "follow_up": _("follow-up of #%(number)s"),
+        "followed_up_by": _("followed up by #%(number)s"),
     }.get(kind, "#%(number)s")
     return label % {"number": number}
 

@@ -107,3 +107,18 @@
     event.preventDefault();
   });
 })();
+
+// --- Who else has the ticket open ----------------------------------------------------
+// The ticket page's heartbeat (#presence, every 20 s) also tells the desk whether this
+// agent is typing a reply, so that the others see it before answering themselves.
+(function () {
+  "use strict";
+  if (window.zayavkaPresence) return;
+  window.zayavkaPresence = true;
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (!event.target || event.target.id !== "presence") return;
+    var reply = document.getElementById("id_reply-text");
+    event.detail.parameters.composing = reply && reply.value.trim() ? "1" : "";
+  });
+})();

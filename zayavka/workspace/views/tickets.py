@@ -1,4 +1,5 @@
-"""The ticket page and what an agent does there: reply, note, status, priority, assign."""
+"""The ticket page and what an agent does there: reply, note, status, priority, assign,
+category and its fields, links; and who else has the ticket open."""
 
 from __future__ import annotations
 
@@ -18,10 +19,17 @@ from zayavka.accounts.models import Channel, ContactAddress, User
 from zayavka.tickets import access, actions, relations, replies
 from zayavka.tickets.models import Attachment, Message, StatusCategory, Ticket, TicketLink
 from zayavka.workspace.auth import agent_required
-from zayavka.workspace.forms import AssignForm, MessageForm, PriorityForm, StatusForm
+from zayavka.workspace.forms import (
+    AssignForm,
+    CategoryForm,
+    MessageForm,
+    PriorityForm,
+    StatusForm,
+)
 from zayavka.workspace.history import history
-from zayavka.workspace.models import CannedResponse, fill_placeholders
+from zayavka.workspace.models import CannedResponse, TicketViewer, fill_placeholders
 from zayavka.workspace.views.common import is_htmx, nav_context
+from zayavka.workspace.views.phone import _rows as category_field_rows
 
 DONE = (StatusCategory.RESOLVED, StatusCategory.CLOSED)
 
@@ -53,6 +61,8 @@ def _with_relations(ticket: Ticket) -> Ticket:
 @require_GET
 def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
     ticket = _load(request, number)
+    assert isinstance(request.user, User)
+    TicketViewer.objects.forget_stale(request.user.pk)
     return _render(request, ticket)
 
 
@@ -62,6 +72,7 @@ def _render(
     """The page; after an htmx post only its ticket part (htmx swaps only 2xx answers,
     so a form with errors comes back as 200 there, and as 400 to a plain post)."""
     context = {**_page_context(request, ticket), **forms}
+    context["category_fields"] = _category_rows(context["category_form"])
     if is_htmx(request) and request.method == "POST":
         return render(request, "workspace/ticket.html#ticket", context)
     status = 400 if invalid else 200
@@ -88,7 +99,9 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     return {
         "ticket": ticket,
         "thread": thread,
-        "form_fields": _form_fields(ticket),
+        "other_answers": _other_answers(ticket),
+        "category_form": CategoryForm(ticket=ticket),
+        "viewers": _viewers(request, ticket),
         "emails": [a.value for a in addresses if a.kind == ContactAddress.Kind.EMAIL],
         "phones": [a.value for a in addresses if a.kind == ContactAddress.Kind.PHONE],
         "resolved": ticket.resolved_at if ticket.state in DONE else None,
@@ -125,29 +138,42 @@ def _links(request: HttpRequest, ticket: Ticket) -> list[dict[str, Any]]:
         TicketLink.Kind.MERGED: _("Merged from"),
     }
     rows = [
-        (outgoing.get(link.kind, link.kind), link.target, link.created_at)
+        (outgoing.get(link.kind, link.kind), link.target, link.created_at, link.kind)
         for link in ticket.links_out.select_related("target")
     ] + [
-        (incoming.get(link.kind, link.kind), link.source, link.created_at)
+        (incoming.get(link.kind, link.kind), link.source, link.created_at, link.kind)
         for link in ticket.links_in.select_related("source")
     ]
     rows.sort(key=lambda row: (row[2], row[1].number))
     return [
-        {"label": label, "ticket": other}
-        for label, other, _at in rows
+        {"label": label, "ticket": other, "kind": kind}
+        for label, other, _at, kind in rows
         if access.can_view(request.user, other)
     ]
 
 
-def _form_fields(ticket: Ticket) -> list[tuple[str, str]]:
-    """The category form's fields with the requester's answers, then any other answers."""
+def _other_answers(ticket: Ticket) -> list[tuple[str, str]]:
+    """Answers no field of the ticket's category asks for (from the API, or a form the
+    category had before): shown, not edited, so that nothing the requester said is hidden."""
     values = dict(ticket.fields) if isinstance(ticket.fields, dict) else {}
-    rows: list[tuple[str, str]] = []
     if ticket.category is not None:
         for field in ticket.category.fields.all():
-            rows.append((field.label, str(values.pop(field.key, ""))))
-    rows += [(key, str(value)) for key, value in values.items()]
-    return rows
+            values.pop(field.key, None)
+    return [(key, str(value)) for key, value in values.items()]
+
+
+def _category_rows(form: CategoryForm, *, errors: bool = True) -> list[dict[str, Any]]:
+    """The chosen category's fields as the phone form's partial draws them."""
+    return category_field_rows(form.chosen(), form.values(), form.field_errors if errors else {})
+
+
+def _viewers(
+    request: HttpRequest, ticket: Ticket, *, composing: bool = False
+) -> list[TicketViewer]:
+    """Note that this agent has the ticket open; the other agents who have it open too."""
+    assert isinstance(request.user, User)
+    TicketViewer.objects.touch(ticket.pk, request.user.pk, composing=composing)
+    return TicketViewer.objects.others(ticket.pk, request.user.pk)
 
 
 def _done(request: HttpRequest, ticket: Ticket, text: str = "") -> HttpResponse:
@@ -378,3 +404,72 @@ def canned(request: HttpRequest, number: int) -> HttpResponse:
     if is_htmx(request):
         return HttpResponse(form["text"].as_widget())
     return _render(request, ticket, reply_form=form)
+
+
+@agent_required
+@require_POST
+def change_category(request: HttpRequest, number: int) -> HttpResponse:
+    """Another category and the answers to its form; a required field left empty or a
+    choice not offered sends the form back with the errors and saves nothing."""
+    ticket = _load(request, number, write=True)
+    form = CategoryForm(request.POST, ticket=ticket)
+    if not form.is_valid():
+        return _render(request, ticket, invalid=True, category_form=form)
+    assert isinstance(request.user, User)
+    changed = actions.change_category(
+        ticket,
+        form.cleaned_data["category"],
+        form.cleaned_data["answers"],
+        by=request.user,
+        channel=Channel.AGENT,
+    )
+    return _done(request, ticket, _("Category and fields saved.") if changed else "")
+
+
+@agent_required
+@require_GET
+def category_fields(request: HttpRequest, number: int) -> HttpResponse:
+    """The fields of the category picked in the select (htmx), filled with the ticket's
+    answers to the same keys: what saving the new category would keep."""
+    ticket = _load(request, number, write=True)
+    form = CategoryForm(request.GET, ticket=ticket)
+    form.is_valid()
+    return render(
+        request,
+        "workspace/phone.html#category-fields",
+        {"category_fields": _category_rows(form, errors=False)},
+    )
+
+
+@agent_required
+@require_POST
+def unlink(request: HttpRequest, number: int, other: int) -> HttpResponse:
+    """Remove this ticket's link to another (both ways; of one kind when `kind` is
+    posted). Merges are not undone here."""
+    ticket = _load(request, number, write=True)
+    linked = access.access_ticket(request.user, other, write=True)
+    assert isinstance(request.user, User)
+    try:
+        removed = relations.unlink_tickets(
+            ticket, linked, by=request.user, kind=request.POST.get("kind", "")
+        )
+    except PermissionDenied:
+        removed = False
+    if not removed:
+        messages.error(request, _("These tickets are not linked."))
+        return _done(request, ticket)
+    return _done(
+        request, ticket, _("Link to #%(number)s removed.") % {"number": linked.display_number}
+    )
+
+
+@agent_required
+@require_POST
+def presence(request: HttpRequest, number: int) -> HttpResponse:
+    """The open page's heartbeat: this agent still has the ticket open (typing a reply
+    when `composing` is 1); answers with who else has it open."""
+    ticket = access.access_ticket(request.user, number)
+    viewers = _viewers(request, ticket, composing=request.POST.get("composing") == "1")
+    return render(
+        request, "workspace/_ticket_presence.html", {"ticket": ticket, "viewers": viewers}
+    )
