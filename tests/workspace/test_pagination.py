@@ -106,3 +106,66 @@ def test_columns_never_null_are_ordered_as_their_index_is() -> None:
     for code, sort in SORTS.items():
         sql = str(with_next_due(Ticket.objects.all()).order_by(*sort.order_by()).query)
         assert ("NULLS LAST" in sql) == (sort.field == "next_due"), code
+
+
+def walk_back(sort: Sort, size: int) -> list[int]:
+    """From the last page to the first through the previous-page cursors."""
+    page = keyset_page(with_next_due(Ticket.objects.all()), sort, None, size)
+    while page.next_cursor is not None:
+        page = keyset_page(
+            with_next_due(Ticket.objects.all()), sort, Cursor.decode(page.next_cursor, sort), size
+        )
+    seen = [t.pk for t in page.rows]
+    for _ in range(100):
+        if page.previous_cursor is None:
+            assert page.is_first
+            return seen
+        cursor = Cursor.decode(page.previous_cursor, sort)
+        page = keyset_page(with_next_due(Ticket.objects.all()), sort, cursor, size, backward=True)
+        assert len(page.rows) == size  # a previous page is always a full one
+        seen = [t.pk for t in page.rows] + seen
+    raise AssertionError("pages never ended")
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_walking_back_gives_every_ticket_once_in_order(desk: Desk, seed: int) -> None:
+    """Also across the tickets without a deadline, which come last in every order."""
+    make_tickets(desk, seed)
+    for code, sort in SORTS.items():
+        for size in (1, 4, 7):
+            assert walk_back(sort, size) == expected_order(sort), (code, size)
+
+
+def test_the_previous_page_link_goes_back_one_page(
+    desk: Desk, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = sorted(t.number for t in make_tickets(desk, seed=7, count=12))
+    monkeypatch.setattr(pagination, "PAGE_SIZE", 5)
+    client.force_login(desk.anna)
+
+    def numbers(html: str) -> list[int]:
+        return [int(n) for n in re.findall(r'<td class="num"><a href="/desk/t/(\d+)/"', html)]
+
+    def link(html: str, rel: str) -> str | None:
+        found = re.search(rf'<a href="(\?[^"]*)" rel="{rel}"', html)
+        return "/desk/q/all/" + found.group(1).replace("&amp;", "&") if found else None
+
+    first = client.get("/desk/q/all/?sort=number").content.decode()
+    assert link(first, "prev") is None
+    second_url = link(first, "next")
+    assert second_url is not None
+    second = client.get(second_url).content.decode()
+    third_url = link(second, "next")
+    assert third_url is not None
+    third = client.get(third_url).content.decode()
+    assert numbers(third) == made[10:] and link(third, "next") is None
+    back_url = link(third, "prev")
+    assert back_url is not None and "before=" in back_url and "after=" not in back_url
+    back = client.get(back_url).content.decode()
+    assert numbers(back) == made[5:10]
+    again_url = link(back, "prev")
+    assert again_url is not None
+    again = client.get(again_url).content.decode()
+    assert numbers(again) == made[:5]
+    assert link(again, "prev") is None  # back at the start
+    assert link(again, "next") is not None

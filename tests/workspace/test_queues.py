@@ -236,3 +236,18 @@ def test_the_migration_indexes_the_deadline_the_at_risk_queue_orders_by() -> Non
     written = "CASE " + sql.split(" CASE ", 1)[1].split(' AS "next_due"', 1)[0]
     written = written.replace('"tickets_ticket".', "").replace('"', "")
     assert written == migration.NEXT_DUE
+
+
+def test_the_navigation_counts_come_in_their_own_request(desk: Desk, client: Client) -> None:
+    """The page is sent without counting; it asks /desk/counts/ for the figures."""
+    client.force_login(desk.anna)
+    page = client.get("/desk/q/open/").content.decode()
+    assert 'hx-get="/desk/counts/?current=open" hx-trigger="load"' in page
+    assert 'class="count"' not in page
+    counts = queue_counts(desk.anna, timezone.now())
+    nav = client.get("/desk/counts/?current=open").content.decode()
+    assert nav.count('<span class="count">') == len(counts)
+    assert f'<span class="count">{counts["open"]}</span>' in nav
+    assert 'hx-trigger="every 60s"' in nav  # and again a minute later
+    current = re.search(r'<a href="/desk/q/open/" aria-current="page">', nav)
+    assert current is not None

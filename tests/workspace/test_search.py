@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import ContactFactory
 from tests.workspace.conftest import Desk, file_ticket
-from zayavka.accounts.models import ContactAddress
+from zayavka.accounts.models import Contact, ContactAddress
 from zayavka.tickets import replies
 from zayavka.tickets.models import Ticket
 from zayavka.workspace import search
@@ -146,31 +146,75 @@ def test_stop_words_and_symbols_do_not_break_the_query(
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_the_search_uses_the_full_text_indexes(desk: Desk) -> None:
+    """The ticket's search document and the contacts' names are read through their GIN
+    indexes (an expression index serves only the very expression it was built on)."""
     needs_postgres()
-    ids = search.matching_ticket_ids("сервер")
-    assert ids is not None
-    sql, params = Ticket.objects.filter(pk__in=ids).values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    for index in (
-        "workspace_ticket_subject_fts",
-        "workspace_message_text_fts",
-        "workspace_contact_name_fts",
+    terms = search.terms_of("сервер")
+    for rows, index in (
+        (Ticket.objects.filter(search.document_matches(terms)), "workspace_ticket_search_document"),
+        (Contact.objects.filter(search.FullTextMatch("name", terms)), "workspace_contact_name_fts"),
     ):
+        sql, params = rows.values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
         assert index in plan, plan
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_the_found_tickets_are_taken_by_primary_key(desk: Desk, client: Client) -> None:
-    """The matches are computed once as an array and fetched by id: as `id IN (…)`
-    PostgreSQL, unable to tell how many a word finds, may read every ticket instead."""
+def test_the_search_document_follows_the_thread(desk: Desk) -> None:
+    """Kept by triggers: a new message is found at once; a changed subject, a message
+    moved to another ticket or deleted change what finds the ticket."""
     needs_postgres()
-    file_ticket(desk.world, "Упал сервер 1С")
+
+    def finds(query: str) -> set[int]:
+        condition = search.ticket_condition(query)
+        assert condition is not None
+        return set(Ticket.objects.filter(condition).values_list("pk", flat=True))
+
+    first = file_ticket(desk.world, "Касса", "Не печатает чек")
+    second = file_ticket(desk.world, "Склад", "Накладные")
+    assert finds("чек") == {first.pk} and finds("касса") == {first.pk}
+    replies.add_note(first, author=desk.anna, text="Замените термоленту")
+    assert finds("термоленту") == {first.pk}
+    Ticket.objects.filter(pk=first.pk).update(subject="Терминал")
+    assert finds("касса") == set() and finds("терминал") == {first.pk}
+    assert finds("чек") == {first.pk}  # the thread stays in the rebuilt document
+    message = first.messages.get(text="Не печатает чек")
+    message.ticket = second
+    message.save(update_fields=["ticket"])
+    assert finds("чек") == {second.pk}
+    message.delete()
+    assert finds("чек") == set() and finds("накладные") == {second.pk}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_rare_words_are_looked_up_first_and_common_ones_tested_in_the_queues_order(
+    desk: Desk, client: Client, monkeypatch: pytest.MonkeyPatch, tickets: dict[str, Ticket]
+) -> None:
+    """A rare word's few tickets are read from the index first and taken by id (left
+    to itself, PostgreSQL may read every ticket looking for them); a common word is
+    tested on each ticket of the queue in its order, until a page is full. Either way
+    the same tickets are found."""
+    needs_postgres()
     client.force_login(desk.anna)
     with CaptureQueriesContext(connection) as queries:
-        page = client.get("/desk/q/all/", {"q": "сервер"}).content.decode()
-    assert ">Упал сервер 1С<" in page
-    assert any("= ANY(ARRAY(" in q["sql"] for q in queries)
+        rare = found(client, "сервер")
+    assert rare == {"Упал сервер 1С"}
+    page_query = [q["sql"] for q in queries if "ORDER BY" in q["sql"] and "LIMIT 51" in q["sql"]]
+    assert page_query and all('"search_document" @@' not in sql for sql in page_query)
+
+    monkeypatch.setattr(search, "COMMON_ESTIMATE", 0)  # every word is common
+    with CaptureQueriesContext(connection) as queries:
+        assert found(client, "сервер") == rare
+    page_query = [q["sql"] for q in queries if "ORDER BY" in q["sql"] and "LIMIT 51" in q["sql"]]
+    assert page_query and all('"search_document" @@' in sql for sql in page_query)
+
+    monkeypatch.setattr(search, "COMMON_ESTIMATE", 10**9)
+    monkeypatch.setattr(search, "SPARSE_MATCHES", 0)  # more matches than the ids taken
+    assert found(client, "сервер") == rare
+    assert found(client, "Волков") == {"Вопрос по договору"}

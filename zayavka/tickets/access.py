@@ -68,6 +68,11 @@ def agent_of(user: AnyUser) -> Agent | None:
     return _viewer(user).agent
 
 
+def hidden_team_ids(user: AnyUser) -> frozenset[int]:
+    """The restricted teams whose tickets this agent may not see (read once a request)."""
+    return _viewer(user).hidden_teams
+
+
 def visible_teams(user: AnyUser) -> QuerySet[Team]:
     """The teams whose queues the agent may see; none for anyone who is not an agent."""
     viewer = _viewer(user)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zayavka.accounts.models import Channel, Contract, Organization, Team, User
-from zayavka.tickets import access
+from zayavka.accounts.models import Channel, User
 from zayavka.tickets.access import AnyUser
-from zayavka.tickets.models import Category, Priority, Status, Ticket
-from zayavka.workspace import search
+from zayavka.tickets.models import Ticket
+from zayavka.workspace import options, search
+from zayavka.workspace.options import Choices
 from zayavka.workspace.pagination import SORTS
+from zayavka.workspace.widgets import FastSelect
+
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import StrOrPromise
 
 NOBODY = "none"
 
@@ -28,10 +32,18 @@ def agent_users() -> QuerySet[User]:
 
 
 def user_label(user: User) -> str:
-    return user.get_full_name() or user.get_username()
+    return options.user_label(user)
+
+
+def _select(label: StrOrPromise) -> forms.ChoiceField:
+    """A filter's select; its choices are set per request from the cached option lists."""
+    return forms.ChoiceField(label=label, required=False, widget=FastSelect)
 
 
 class FilterForm(forms.Form):
+    """Every field is a plain choice of ids or codes from `options` (no query to render
+    or to validate); `filter` turns them into conditions on the ticket's own columns."""
+
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -40,71 +52,48 @@ class FilterForm(forms.Form):
             attrs={"placeholder": _("Number, words, requester's name or email")}
         ),
     )
-    status = forms.ModelChoiceField(
-        label=_("Status"),
-        queryset=Status.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("any"),
-    )
-    priority = forms.ModelChoiceField(
-        label=_("Priority"),
-        queryset=Priority.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("any"),
-    )
-    organization = forms.ModelChoiceField(
-        label=_("Organization"),
-        queryset=Organization.objects.order_by("name"),
-        required=False,
-        empty_label=_("any"),
-    )
-    contract = forms.ModelChoiceField(
-        label=_("Contract"),
-        queryset=Contract.objects.select_related("organization"),
-        required=False,
-        empty_label=_("any"),
-    )
-    category = forms.ModelChoiceField(
-        label=_("Category"),
-        queryset=Category.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("any"),
-    )
-    channel = forms.ChoiceField(
-        label=_("Channel"), required=False, choices=[("", _("any")), *Channel.choices]
-    )
-    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
-    team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("any")
-    )
+    status = _select(_("Status"))
+    priority = _select(_("Priority"))
+    organization = _select(_("Organization"))
+    contract = _select(_("Contract"))
+    category = _select(_("Category"))
+    channel = _select(_("Channel"))
+    assignee = _select(_("Assignee"))
+    team = _select(_("Team"))
     created_from = forms.DateField(
         label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     created_to = forms.DateField(
         label=_("Created until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+    sort = _select(_("Sort by"))
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        team_field = self.fields["team"]
-        assert isinstance(team_field, forms.ModelChoiceField)
-        team_field.queryset = access.visible_teams(user)
-        assignee = self.fields["assignee"]
-        assert isinstance(assignee, forms.ChoiceField)
-        assignee.choices = [
-            ("", _("anyone")),
-            (NOBODY, _("nobody")),
-            *((str(u.pk), user_label(u)) for u in agent_users()),
-        ]
-        sort = self.fields["sort"]
-        assert isinstance(sort, forms.ChoiceField)
-        sort.choices = [("", _("default"))] + [
-            (code, f"{s.label} {'↓' if s.descending else '↑'}") for code, s in SORTS.items()
-        ]
+        self._user = user
+        lists: dict[str, Choices] = {
+            "status": options.labelled(options.statuses(), lambda s: s.slug),
+            "priority": options.labelled(options.priorities(), lambda p: p.slug),
+            "organization": [
+                options.ANY,
+                *((str(pk), name) for pk, name in options.organizations()),
+            ],
+            "contract": [options.ANY, *((str(pk), name) for pk, name in options.contracts())],
+            "category": options.labelled(options.categories(), lambda c: c.slug),
+            "channel": [options.ANY, *Channel.choices],
+            "assignee": [
+                ("", _("anyone")),
+                (NOBODY, _("nobody")),
+                *((str(u.pk), options.user_label(u)) for u in options.agents()),
+            ],
+            "team": options.labelled(options.visible_teams(user), lambda t: t.pk),
+            "sort": [("", _("default"))]
+            + [(code, f"{s.label} {'↓' if s.descending else '↑'}") for code, s in SORTS.items()],
+        }
+        for name, choices in lists.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = choices
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -118,9 +107,17 @@ class FilterForm(forms.Form):
         form shows why)."""
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
         condition = Q()
-        for name in ("status", "priority", "organization", "contract", "category", "team"):
-            if data.get(name) is not None:
-                condition &= Q(**{name: data[name]})
+        for name, rows in (
+            ("status", options.statuses()),
+            ("priority", options.priorities()),
+            ("category", options.categories()),
+        ):
+            if data.get(name):
+                pk = next((row.pk for row in rows if row.slug == data[name]), 0)
+                condition &= Q(**{f"{name}_id": pk})
+        for name in ("organization", "contract", "team"):
+            if data.get(name):
+                condition &= Q(**{f"{name}_id": int(data[name])})
         if data.get("channel"):
             condition &= Q(channel=data["channel"])
         if data.get("assignee") == NOBODY:
@@ -132,9 +129,9 @@ class FilterForm(forms.Form):
         if data.get("created_to"):
             condition &= Q(created_at__lt=_start_of(data["created_to"] + timedelta(days=1)))
         tickets = tickets.filter(condition)
-        ids = search.matching_ticket_ids(data.get("q") or "")
-        if ids is not None:
-            tickets = search.restrict_to(tickets, ids)
+        found = search.ticket_condition(data.get("q") or "")
+        if found is not None:
+            tickets = tickets.filter(found)
         return tickets
 
     @property

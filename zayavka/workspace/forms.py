@@ -15,7 +15,9 @@ from zayavka.accounts.models import Team, User
 from zayavka.tickets import access, phone, replies
 from zayavka.tickets.access import AnyUser
 from zayavka.tickets.models import Category, Priority, Status, Ticket
+from zayavka.workspace import options
 from zayavka.workspace.filters import agent_users, user_label
+from zayavka.workspace.widgets import FastSelect
 
 
 class AgentChoiceField(forms.ModelChoiceField):
@@ -180,6 +182,23 @@ class BulkForm(forms.Form):
         _set_queryset(self.fields["tickets"], access.agent_tickets(user).order_by())
         _set_queryset(self.fields["agent"], agent_users())
         _set_queryset(self.fields["team"], access.visible_teams(user))
+        # Every queue page shows these selects: they are drawn from the cached option
+        # lists, while a submitted value is still checked against the querysets above.
+        blank = ("", "---------")
+        lists: dict[str, options.Choices] = {
+            "status": [blank, *((s.slug, str(s)) for s in options.statuses())],
+            "priority": [blank, *((p.slug, str(p)) for p in options.priorities())],
+            "agent": [
+                ("", _("nobody")),
+                *((str(u.pk), options.user_label(u)) for u in options.agents()),
+            ],
+            "team": [blank, *((str(t.pk), str(t)) for t in options.visible_teams(user))],
+        }
+        for name, choices in lists.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = choices
+            field.widget = FastSelect(choices=choices)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -12,9 +12,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
@@ -33,28 +32,40 @@ class Sort:
     descending: bool
     label: str | Promise
     nullable: bool = False
+    # Nulls come last in every sort people choose (a ticket without a deadline is the
+    # least pressing); only a sort read backwards, for the previous page, has them first.
+    nulls_first: bool = False
 
     def order_by(self) -> list[OrderBy]:
-        """Nulls always come last: a ticket without a deadline is the least pressing.
-        A column that is never null is ordered plainly, so that a plain B-tree index on
-        (column, id) serves the order in either direction (PostgreSQL does not know
+        """A column that is never null is ordered plainly, so that a plain B-tree index
+        on (column, id) serves the order in either direction (PostgreSQL does not know
         that NULLS LAST makes no difference on a NOT NULL column)."""
-        nulls_last = True if self.nullable else None
+        nulls_last = True if self.nullable and not self.nulls_first else None
+        nulls_first = True if self.nullable and self.nulls_first else None
+        column = F(self.field)
         if self.descending:
-            return [F(self.field).desc(nulls_last=nulls_last), F("pk").desc()]
-        return [F(self.field).asc(nulls_last=nulls_last), F("pk").asc()]
+            ordered = column.desc(nulls_last=nulls_last, nulls_first=nulls_first)
+            return [ordered, F("pk").desc()]
+        return [column.asc(nulls_last=nulls_last, nulls_first=nulls_first), F("pk").asc()]
+
+    def reversed(self) -> Sort:
+        """The same order read from the end: the rows before a cursor, nearest first."""
+        return replace(self, descending=not self.descending, nulls_first=not self.nulls_first)
 
     def after(self, cursor: Cursor) -> Q:
         """The rows that come after `cursor` in this order."""
         beyond = "lt" if self.descending else "gt"
         if cursor.value is None:
-            return Q(**{f"{self.field}__isnull": True, f"pk__{beyond}": cursor.pk})
+            condition = Q(**{f"{self.field}__isnull": True, f"pk__{beyond}": cursor.pk})
+            if self.nulls_first:  # every row with a value comes after the nulls
+                condition |= Q(**{f"{self.field}__isnull": False})
+            return condition
         # field >= v AND (field > v OR id > pk): the first half is an index range.
         same_or_beyond = "lte" if self.descending else "gte"
         condition = Q(**{f"{self.field}__{same_or_beyond}": cursor.value}) & (
             Q(**{f"{self.field}__{beyond}": cursor.value}) | Q(**{f"pk__{beyond}": cursor.pk})
         )
-        if self.nullable:
+        if self.nullable and not self.nulls_first:
             condition |= Q(**{f"{self.field}__isnull": True})
         return condition
 
@@ -115,24 +126,45 @@ class Cursor:
 class Page:
     rows: list[Ticket]
     next_cursor: str | None
+    previous_cursor: str | None
     is_first: bool
 
 
 def keyset_page(
-    tickets: QuerySet[Ticket], sort: Sort, cursor: Cursor | None, size: int | None = None
+    tickets: QuerySet[Ticket],
+    sort: Sort,
+    cursor: Cursor | None,
+    size: int | None = None,
+    *,
+    backward: bool = False,
 ) -> Page:
-    """One page of `tickets` in `sort` order, starting after `cursor`."""
+    """One page of `tickets` in `sort` order: the rows after `cursor`, or with
+    `backward` the rows just before it (the previous page), still shown in `sort` order.
+
+    Going back reads the reversed order from the cursor, the same index range walked
+    the other way, and so costs what going forward does."""
     size = size or PAGE_SIZE
+    order = sort.reversed() if backward else sort
     if cursor is not None:
-        tickets = tickets.filter(sort.after(cursor))
-    rows = list(tickets.order_by(*sort.order_by())[: size + 1])
-    next_cursor = None
-    if len(rows) > size:
-        rows = rows[:size]
-        last = rows[-1]
-        next_cursor = Cursor(sort.code, _value(last, sort), last.pk).encode()
-    return Page(rows=rows, next_cursor=next_cursor, is_first=cursor is None)
+        tickets = tickets.filter(order.after(cursor))
+    rows = list(tickets.order_by(*order.order_by())[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if backward:
+        rows.reverse()
+        # Back at the start when nothing lies before these rows.
+        is_first = not more
+        has_next, has_previous = True, more  # the cursor's own row comes next
+    else:
+        is_first = cursor is None
+        has_next, has_previous = more, not is_first
+    return Page(
+        rows=rows,
+        next_cursor=_cursor(rows[-1], sort) if has_next and rows else None,
+        previous_cursor=_cursor(rows[0], sort) if has_previous and rows else None,
+        is_first=is_first,
+    )
 
 
-def _value(row: Ticket, sort: Sort) -> Any:
-    return getattr(row, sort.field)
+def _cursor(row: Ticket, sort: Sort) -> str:
+    return Cursor(sort.code, getattr(row, sort.field), row.pk).encode()

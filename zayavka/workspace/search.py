@@ -13,13 +13,14 @@ and paging stay those of the queue.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, F, Lookup, Q, QuerySet, Subquery
-from django.db.models.expressions import Func
+from django.db.models.expressions import Func, RawSQL
 from django.db.models.sql.compiler import SQLCompiler
 
 from zayavka.accounts.models import Contact, ContactAddress
@@ -70,19 +71,32 @@ class FullTextMatch(Func):
         **extra_context: Any,
     ) -> tuple[str, list[Any]]:
         column_sql, params = compiler.compile(self.get_source_expressions()[0])
-        parts: list[str] = []
-        query_params: list[Any] = []
-        for index, term in enumerate(self.terms):
-            token = f"{term}:*" if index == len(self.terms) - 1 else term
-            # Each word may match under either configuration: (russian | simple).
-            parts.append(
-                "("
-                + " || ".join(f"to_tsquery('{config}'::regconfig, %s)" for config in CONFIGS)
-                + ")"
-            )
-            query_params += [token] * len(CONFIGS)
+        query_sql, query_params = tsquery_sql(self.terms)
         vector = vector_sql(column_sql, self.limit)
-        return f"({vector}) @@ ({' && '.join(parts)})", [*params, *query_params]
+        return f"({vector}) @@ {query_sql}", [*params, *query_params]
+
+
+def tsquery_sql(terms: list[str]) -> tuple[str, list[str]]:
+    """The query of every term, each under either configuration, the last as a prefix."""
+    parts: list[str] = []
+    params: list[str] = []
+    for index, term in enumerate(terms):
+        token = f"{term}:*" if index == len(terms) - 1 else term
+        parts.append(
+            "(" + " || ".join(f"to_tsquery('{config}'::regconfig, %s)" for config in CONFIGS) + ")"
+        )
+        params += [token] * len(CONFIGS)
+    return f"({' && '.join(parts)})", params
+
+
+def document_matches(terms: list[str]) -> RawSQL:
+    """The ticket's search document (subject and thread, see search_document.py)
+    matches every term."""
+    query_sql, params = tsquery_sql(terms)
+    table = Ticket._meta.db_table
+    return RawSQL(  # noqa: S611 — the terms are parameters; the table is the model's
+        f'"{table}"."search_document" @@ {query_sql}', params, output_field=BooleanField()
+    )
 
 
 class AmongIds(Lookup):
@@ -113,11 +127,94 @@ def restrict_to(tickets: QuerySet[Ticket], ids: QuerySet[Any]) -> QuerySet[Ticke
     return tickets.filter(pk__in=ids)
 
 
+def ticket_condition(query: str) -> Q | None:
+    """The condition a ticket meets when the query finds it; None for an empty query.
+
+    On PostgreSQL the few things a query can find cheaply are looked up first, as ids:
+    the requesters it names (by address or name) and, when its words are rare, the
+    tickets whose documents hold them. A common word stays a condition on the ticket
+    row, so that the queue keeps its own order and index and stops at a page. On SQLite
+    it is membership in the ids that the substring search finds."""
+    query = " ".join(query.split())[:500]
+    if not query:
+        return None
+    if connection.vendor != "postgresql":
+        ids = matching_ticket_ids(query)
+        return Q(pk__in=ids) if ids is not None else None
+    condition = Q(pk__in=[])
+    number = _ticket_number(query)
+    if number is not None:
+        condition |= Q(number=number)
+    requesters = _requesters_by_address(query)
+    if requesters is not None:
+        condition |= _filed_by_among(requesters)
+    terms = terms_of(query)
+    if terms:
+        names = Contact.objects.filter(FullTextMatch("name", terms)).values("pk")
+        condition |= _filed_by_among(names) | _documents_matching(terms)
+    return condition
+
+
+# Up to this many matches, the matching ids are read first (from the GIN index) and the
+# queue takes them by primary key; beyond, the words are tested row by row in the queue's
+# order, where one ticket in (tickets / matches) matches and a page fills quickly.
+SPARSE_MATCHES = 2_000
+# A word PostgreSQL's statistics say is in more tickets than this is common without
+# asking the index: building the bitmap of a word in a third of a million tickets alone
+# takes 130 ms. Below, the estimate cannot tell none from a few thousand.
+COMMON_ESTIMATE = 20_000
+SPARSE_PEOPLE = 1_000
+
+
+def _documents_matching(terms: list[str]) -> Q:
+    """Tickets whose search document holds every term: their ids when they are few."""
+    matching = Ticket.objects.filter(document_matches(terms)).values_list("pk", flat=True)
+    if _estimated_rows(matching) >= COMMON_ESTIMATE:
+        return Q(document_matches(terms))
+    with transaction.atomic():
+        # The few matches come from the index: left to itself, PostgreSQL may read the
+        # whole table in search of rows that are not there.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_indexscan = off")
+        ids = list(matching.order_by()[: SPARSE_MATCHES + 1])
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+            cursor.execute("SET LOCAL enable_indexscan TO DEFAULT")
+    if len(ids) > SPARSE_MATCHES:
+        return Q(document_matches(terms))
+    return Q(pk__in=ids)
+
+
+def _filed_by_among(contacts: QuerySet[Any]) -> Q:
+    """Tickets these contacts (a one-column values() query) filed: by the requester
+    index, from their ids when they are few."""
+    ids = [next(iter(row.values())) for row in contacts.order_by()[: SPARSE_PEOPLE + 1]]
+    if len(ids) > SPARSE_PEOPLE:
+        return Q(AmongIds(F("requester_id"), Subquery(contacts.order_by())))
+    return Q(requester_id__in=ids)
+
+
+def _estimated_rows(rows: QuerySet[Any]) -> float:
+    """How many rows PostgreSQL's planner expects the query to return."""
+    sql, params = rows.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
 def matching_ticket_ids(query: str) -> QuerySet[Any] | None:
     """A subquery of the ids of tickets the query finds; None for an empty query."""
     query = " ".join(query.split())[:500]
     if not query:
         return None
+    if connection.vendor == "postgresql":
+        condition = ticket_condition(query)
+        assert condition is not None
+        return Ticket.objects.filter(condition).values("pk").order_by()
     parts: list[QuerySet[Any]] = []
     number = _ticket_number(query)
     if number is not None:
@@ -125,37 +222,14 @@ def matching_ticket_ids(query: str) -> QuerySet[Any] | None:
     requesters = _requesters_by_address(query)
     if requesters is not None:
         parts.append(_filed_by(requesters))
-    if connection.vendor == "postgresql":
-        parts += _full_text(query)
-    else:
-        parts += _substring(query)
-    if not parts:
-        return Ticket.objects.none().values("pk")
+    parts += _substring(query)
     # A set of ids has no order: the models' default orderings would only add sorts.
     first, *rest = [part.order_by() for part in parts]
     return first.union(*rest).order_by() if rest else first
 
 
-def _full_text(query: str) -> list[QuerySet[Any]]:
-    terms = terms_of(query)
-    if not terms:
-        return []
-    names = Contact.objects.filter(FullTextMatch("name", terms)).values("pk")
-    return [
-        Ticket.objects.filter(FullTextMatch("subject", terms)).values("pk"),
-        Message.objects.filter(FullTextMatch("text", terms, limit=MESSAGE_CHARS)).values(
-            "ticket_id"
-        ),
-        _filed_by(names),
-    ]
-
-
 def _filed_by(contacts: QuerySet[Any]) -> QuerySet[Any]:
-    """The ids of the tickets these contacts (a subquery of their ids) filed: by the
-    requester index, however many contacts PostgreSQL guesses the subquery finds."""
-    if connection.vendor == "postgresql":
-        among = AmongIds(F("requester_id"), Subquery(contacts.order_by()))
-        return Ticket.objects.filter(among).values("pk")
+    """The ids of the tickets these contacts (a subquery of their ids) filed."""
     return Ticket.objects.filter(requester_id__in=contacts).values("pk")
 
 

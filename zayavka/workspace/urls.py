@@ -21,6 +21,7 @@ urlpatterns = [
     path("", queues.home, name="home"),
     path("q/<slug:slug>/", queues.queue, name="queue"),
     path("bulk/", queues.bulk, name="bulk"),
+    path("counts/", queues.counts, name="counts"),
     path("t/<int:number>/", tickets.ticket_page, name="ticket"),
     path("t/<int:number>/reply/", tickets.post_message, {"kind": "reply"}, name="reply"),
     path("t/<int:number>/note/", tickets.post_message, {"kind": "note"}, name="note"),

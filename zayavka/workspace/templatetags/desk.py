@@ -51,12 +51,12 @@ def deadline(
 
 
 @register.simple_tag
-def next_deadline(ticket: Ticket) -> Deadline:
+def next_deadline(ticket: Ticket, now: datetime | None = None) -> Deadline:
     """The deadline a queue row shows: the nearest one still to meet (`next_due`)."""
     if ticket.state in (StatusCategory.RESOLVED, StatusCategory.CLOSED):
         return Deadline(None, "none", "")
     due: datetime | None = getattr(ticket, "next_due", ticket.resolution_due)
-    return describe_deadline(due, paused_since=ticket.sla_paused_at)
+    return describe_deadline(due, paused_since=ticket.sla_paused_at, now=now)
 
 
 def describe_deadline(

@@ -15,14 +15,20 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def nav_context(request: HttpRequest, current: str = "") -> dict[str, Any]:
-    counts = queue_counts(request.user, timezone.now())
+def nav_context(
+    request: HttpRequest, current: str = "", *, with_counts: bool = False
+) -> dict[str, Any]:
+    """The queue navigation. Without counts (the page loads them afterwards from
+    `counts`, see base.html) unless `with_counts`."""
+    counts = queue_counts(request.user, timezone.now()) if with_counts else {}
     return {
+        "current_queue": current,
+        "counted": with_counts,
         "queue_nav": [
             {
                 "queue": q,
                 "count": counts.get(q.slug),
-                "capped": q.counted and counts.get(q.slug) is None,
+                "capped": with_counts and q.counted and counts.get(q.slug) is None,
                 "current": q.slug == current,
             }
             for q in QUEUES

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,14 +16,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from zayavka.accounts.models import Channel, User
+from zayavka.accounts.models import Channel, Contact, Organization, Team, User
 from zayavka.tickets import actions
-from zayavka.tickets.models import Ticket
+from zayavka.tickets.models import Priority, Status, Ticket
+from zayavka.workspace import options
 from zayavka.workspace.auth import agent_required
 from zayavka.workspace.filters import FilterForm
 from zayavka.workspace.forms import BulkForm
-from zayavka.workspace.pagination import SORTS, Cursor, keyset_page
+from zayavka.workspace.pagination import SORTS, Cursor, Page, Sort, keyset_page
 from zayavka.workspace.queues import BY_SLUG, queue_tickets
+from zayavka.workspace.rows import ticket_rows
 from zayavka.workspace.views.common import is_htmx, nav_context, safe_next
 
 SORTABLE_COLUMNS = ("number", "deadline", "updated", "created")
@@ -46,25 +48,70 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     tickets = form.filter(queue_tickets(slug, request.user, timezone.now()))
     chosen = form.cleaned_data.get("sort") if form.is_bound else ""
     sort = SORTS[chosen or current.default_sort]
-    cursor = Cursor.decode(request.GET.get("after", ""), sort)
-    page = keyset_page(tickets, sort, cursor)
-    # Fetched after the page, by primary key: joining six tables into the page's query
-    # costs PostgreSQL more to plan (some 10 ms) than these lookups take to run.
-    prefetch_related_objects(
-        page.rows, "status", "priority", "requester", "organization", "assignee", "team"
-    )
+    page = _page(request, tickets, sort)
     context = {
         "queue": current,
         "form": form,
         "page": page,
+        "rows": ticket_rows(page.rows),
         "sort": sort,
         "headers": _sort_headers(sort.code),
         "bulk": BulkForm(user=request.user, auto_id="bulk-%s"),
-        "channels": dict(Channel.choices),
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "results":
         return render(request, "workspace/queue.html#results", context)
     return render(request, "workspace/queue.html", {**context, **nav_context(request, slug)})
+
+
+def _page(request: HttpRequest, tickets: QuerySet[Ticket], sort: Sort) -> Page:
+    """The page the request asks for (`after` or `before` a cursor), its rows loaded."""
+    before = Cursor.decode(request.GET.get("before", ""), sort)
+    if before is not None:
+        page = keyset_page(tickets, sort, before, backward=True)
+        if not page.rows:  # what was before is gone: start again
+            page = keyset_page(tickets, sort, None)
+    else:
+        page = keyset_page(tickets, sort, Cursor.decode(request.GET.get("after", ""), sort))
+    _load_related(page.rows)
+    return page
+
+
+def _load_related(rows: list[Ticket]) -> None:
+    """What a row shows. Statuses, priorities and teams come from the cached option
+    lists (a row made in another process a moment ago may name one not cached yet);
+    the people are read by primary key, after the page: joining six tables into the
+    page's query costs PostgreSQL more to plan (some 10 ms) than these lookups take."""
+    cached: dict[str, dict[int, Any]] = {
+        "status": {s.pk: s for s in options.statuses()},
+        "priority": {p.pk: p for p in options.priorities()},
+        "team": {t.pk: t for t in options.teams()},
+    }
+    models: dict[str, type[Model]] = {
+        "status": Status,
+        "priority": Priority,
+        "team": Team,
+        "requester": Contact,
+        "organization": Organization,
+        "assignee": User,
+    }
+    for field, model in models.items():
+        found = cached.get(field, {})
+        missing = {getattr(row, f"{field}_id") for row in rows} - {None} - found.keys()
+        if missing:
+            found = {**found, **model._default_manager.in_bulk(missing)}
+        for row in rows:
+            value = getattr(row, f"{field}_id")
+            if value is not None:
+                setattr(row, field, found[value])
+
+
+@agent_required
+@require_GET
+def counts(request: HttpRequest) -> HttpResponse:
+    """The queue navigation with its counts: the pages load it after they are shown."""
+    current = request.GET.get("current", "")
+    context = nav_context(request, current if current in BY_SLUG else "", with_counts=True)
+    return render(request, "workspace/base.html#queue-nav", context)
 
 
 def _sort_headers(current: str) -> dict[str, dict[str, str]]:
