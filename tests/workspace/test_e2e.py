@@ -41,6 +41,8 @@ def test_an_agent_finds_answers_hands_over_and_resolves_a_ticket(
     browser.screenshot("01-sign-in")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="My open tickets")).to_be_visible()
+    # The queues' counts arrive after the page, in a request of their own.
+    expect(page.locator("#queue-nav a[href='/desk/q/open/'] .count")).to_have_text("3")
 
     search = page.get_by_role("searchbox", name="Search tickets")
     search.fill("Bad Gateway")
