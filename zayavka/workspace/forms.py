@@ -44,6 +44,7 @@ class MessageForm(forms.Form):
     def __init__(self, *args: Any, files_list: list[UploadedFile] | None = None, **kw: Any):
         super().__init__(*args, **kw)
         self.files_list = files_list or []
+        draw_from_cache(self, {"then_status": [("", _("as it is")), *status_choices()]})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -70,11 +71,19 @@ class StatusForm(forms.Form):
         label=_("Status"), queryset=Status.objects.all(), to_field_name="slug"
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        draw_from_cache(self, {"status": [BLANK, *status_choices()]})
+
 
 class PriorityForm(forms.Form):
     priority = forms.ModelChoiceField(
         label=_("Priority"), queryset=Priority.objects.all(), to_field_name="slug"
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        draw_from_cache(self, {"priority": [BLANK, *priority_choices()]})
 
 
 class CategoryForm(forms.Form):
@@ -145,6 +154,10 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         _set_queryset(self.fields["team"], access.visible_teams(user))
         _set_queryset(self.fields["agent"], agent_users())
+        draw_from_cache(
+            self,
+            {"team": [("", _("keep")), *team_choices(user)], "agent": agent_choices()},
+        )
 
 
 class BulkForm(forms.Form):
@@ -182,23 +195,15 @@ class BulkForm(forms.Form):
         _set_queryset(self.fields["tickets"], access.agent_tickets(user).order_by())
         _set_queryset(self.fields["agent"], agent_users())
         _set_queryset(self.fields["team"], access.visible_teams(user))
-        # Every queue page shows these selects: they are drawn from the cached option
-        # lists, while a submitted value is still checked against the querysets above.
-        blank = ("", "---------")
-        lists: dict[str, options.Choices] = {
-            "status": [blank, *((s.slug, str(s)) for s in options.statuses())],
-            "priority": [blank, *((p.slug, str(p)) for p in options.priorities())],
-            "agent": [
-                ("", _("nobody")),
-                *((str(u.pk), options.user_label(u)) for u in options.agents()),
-            ],
-            "team": [blank, *((str(t.pk), str(t)) for t in options.visible_teams(user))],
-        }
-        for name, choices in lists.items():
-            field = self.fields[name]
-            assert isinstance(field, forms.ChoiceField)
-            field.choices = choices
-            field.widget = FastSelect(choices=choices)
+        draw_from_cache(
+            self,
+            {
+                "status": [BLANK, *status_choices()],
+                "priority": [BLANK, *priority_choices()],
+                "agent": agent_choices(),
+                "team": [BLANK, *team_choices(user)],
+            },
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -206,6 +211,36 @@ class BulkForm(forms.Form):
         if action in {"status", "priority", "team"} and data.get(action) is None:
             self.add_error(action, _("Choose the new value."))
         return data
+
+
+# Selects of models drawn from the cached option lists (workspace.options): the queue and
+# ticket pages show them on every request. What is submitted is still checked against
+# each field's queryset.
+BLANK = ("", "---------")
+
+
+def status_choices() -> options.Choices:
+    return [(s.slug, str(s)) for s in options.statuses()]
+
+
+def priority_choices() -> options.Choices:
+    return [(p.slug, str(p)) for p in options.priorities()]
+
+
+def team_choices(user: AnyUser) -> options.Choices:
+    return [(str(t.pk), str(t)) for t in options.visible_teams(user)]
+
+
+def agent_choices() -> options.Choices:
+    return [("", _("nobody")), *((str(u.pk), options.user_label(u)) for u in options.agents())]
+
+
+def draw_from_cache(form: forms.Form, lists: dict[str, options.Choices]) -> None:
+    for name, choices in lists.items():
+        field = form.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+        field.widget = FastSelect(choices=choices)
 
 
 def _set_queryset(field: forms.Field, queryset: QuerySet[Any]) -> None:

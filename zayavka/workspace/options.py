@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from zayavka.accounts.models import Contract, Organization, Team, User
 from zayavka.core.refcache import cached, clear_on_change
-from zayavka.tickets import access, catalog
+from zayavka.tickets import access
 from zayavka.tickets.access import AnyUser
 from zayavka.tickets.models import Category, Priority, Status
 
@@ -30,7 +30,8 @@ def statuses() -> list[Status]:
 
 
 def priorities() -> list[Priority]:
-    return catalog.priorities()
+    """Most urgent first, as the model orders them."""
+    return cached("ws:priorities", lambda: list(Priority.objects.order_by("-rank", "pk")))
 
 
 def categories() -> list[Category]:
@@ -87,4 +88,4 @@ def labelled(rows: Iterable[Any], key: Callable[[Any], object]) -> Choices:
     return [ANY, *((str(key(row)), str(row)) for row in rows)]
 
 
-clear_on_change(Status, Category, Team, Organization, Contract)
+clear_on_change(Status, Priority, Category, Team, Organization, Contract)
