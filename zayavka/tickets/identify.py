@@ -16,6 +16,8 @@ from zayavka.accounts.models import (
     address_key,
 )
 from zayavka.accounts.normalize import domain_key, email_domain, number_key
+from zayavka.core.refcache import cached, clear_on_change
+from zayavka.sla.models import Calendar
 from zayavka.tickets.inbound import Sender
 
 # Where numbers and domains are looked for: the subject and the start of the text.
@@ -122,14 +124,15 @@ def candidate_keys(*texts: str) -> tuple[list[str], list[str]]:
 
 
 def identify_client(
-    contact: Contact, sender: Sender, subject: str, text: str, fields: dict[str, str]
+    contact: Contact | None, sender: Sender, subject: str, text: str, fields: dict[str, str]
 ) -> ClientMatch:
     """Organization and contract of a request, from the strongest evidence available.
 
     A registered contact's own organization wins; then the sender's email domain
     (the organization owns it), then contract numbers, site domains and account
     numbers from the form's fields or quoted in the text. Evidence
-    in the text never moves a contact out of the organization it belongs to.
+    in the text never moves a contact out of the organization it belongs to. ``contact``
+    is None for a sender not registered yet.
     """
     hints = (
         fields.get("contract_number", ""),
@@ -138,7 +141,7 @@ def identify_client(
         fields.get("account_number", ""),
     )
     numbers, domains = candidate_keys(*hints, subject, text)
-    if contact.organization is not None:
+    if contact is not None and contact.organization is not None:
         org = contact.organization
         return ClientMatch(org, _contract_of(org, numbers), "contact")
     by_domain = organization_by_email_domain(sender.email)
@@ -171,15 +174,31 @@ def identify_client(
     return NO_CLIENT
 
 
+def active_contracts(org: Organization) -> list[Contract]:
+    """The organization's active contracts, the current one first, with their calendars.
+
+    Read by nearly every new request, so cached per process (`core.refcache`, keyed by
+    the organization): a contract or calendar saved here clears it at once, other
+    processes see the change within the cache's TTL, as with SLA plans and targets.
+    """
+    return cached(
+        f"active_contracts:{org.pk}",
+        lambda: list(
+            Contract.objects.filter(organization=org, is_active=True)
+            .select_related("calendar")
+            .order_by("-starts_on", "pk")
+        ),
+    )
+
+
 def _contract_of(org: Organization, numbers: list[str]) -> Contract | None:
     """The contract a request falls under: the one it quotes, else the current one."""
-    contracts = list(
-        Contract.objects.filter(organization=org, is_active=True)
-        .select_related("calendar")
-        .order_by("-starts_on", "pk")
-    )
+    contracts = active_contracts(org)
     wanted = set(numbers)
     for contract in contracts:
         if contract.number_key in wanted:
             return contract
     return contracts[0] if contracts else None
+
+
+clear_on_change(Contract, Calendar)

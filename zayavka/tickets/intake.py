@@ -78,35 +78,81 @@ def receive(message: InboundMessage) -> IntakeResult:
         raise ValueError(f"unknown channel {message.channel!r}")
     message = _store_blobs(message.with_defaults())
     blob_key, sha256 = store_blob(f"raw/{message.channel}", message.raw)
+    envelope = message.to_envelope()
+    # Where a failure came from: the insert (the dedupe) and the commit raise as they
+    # always did; only a failure of the processing itself quarantines the input.
+    processing = False
     try:
         with transaction.atomic():
             # Inserting first is the dedupe: a second copy of the input fails here, on
             # the unique (channel, external id), before anything else is written.
-            raw = RawInput.objects.create(
-                channel=message.channel,
-                external_id=message.external_id,
-                blob_key=blob_key,
-                size=len(message.raw),
-                sha256=sha256,
-                envelope=message.to_envelope(),
-                state=RawInput.State.PROCESSED,
-                received_at=message.received_at,
-            )
-            return _process_or_quarantine(message, raw)
-    except IntegrityError:
-        existing = (
-            RawInput.objects.filter(channel=message.channel, external_id=message.external_id)
-            .select_related("ticket")
-            .first()
-        )
-        if existing is None:
+            raw = _new_raw(message, blob_key, sha256, envelope, RawInput.State.PROCESSED)
+            # No savepoint around the processing (two round trips on every input): if it
+            # fails, the whole transaction rolls back and the input is quarantined in a
+            # new one, below.
+            processing = True
+            result = _finish(raw, _process(message, raw))
+            processing = False
+        return result
+    except IntegrityError as exc:
+        if not processing:
+            return _duplicate(message, exc)
+        failure: Exception = exc
+    except Exception as exc:
+        if not processing:
             raise
-        return IntakeResult(
-            Result.DUPLICATE,
-            ticket_number=existing.ticket.number if existing.ticket else None,
-            ticket_id=existing.ticket_id,
-            raw_id=existing.pk,
-        )
+        failure = exc
+    reason = f"{failure.__class__.__name__}: {failure}"[:4000]
+    try:
+        with transaction.atomic():
+            raw = _new_raw(message, blob_key, sha256, envelope, RawInput.State.QUARANTINED, reason)
+    except IntegrityError as exc:
+        return _duplicate(message, exc)  # a copy delivered meanwhile got in first
+    log.error(
+        "intake failed; input quarantined",
+        exc_info=failure,
+        extra={"raw": raw.pk, "channel": message.channel},
+    )
+    return IntakeResult(Result.QUARANTINED, raw_id=raw.pk, reason=reason)
+
+
+def _new_raw(
+    message: InboundMessage,
+    blob_key: str,
+    sha256: str,
+    envelope: dict[str, Any],
+    state: str,
+    reason: str = "",
+) -> RawInput:
+    return RawInput.objects.create(
+        channel=message.channel,
+        external_id=message.external_id,
+        blob_key=blob_key,
+        size=len(message.raw),
+        sha256=sha256,
+        envelope=envelope,
+        state=state,
+        reason=reason,
+        received_at=message.received_at,
+    )
+
+
+def _duplicate(message: InboundMessage, error: IntegrityError) -> IntakeResult:
+    """What became of the stored copy of an input received again; ``error`` (the failed
+    insert's) is raised when there is no such copy."""
+    existing = (
+        RawInput.objects.filter(channel=message.channel, external_id=message.external_id)
+        .select_related("ticket")
+        .first()
+    )
+    if existing is None:
+        raise error
+    return IntakeResult(
+        Result.DUPLICATE,
+        ticket_number=existing.ticket.number if existing.ticket else None,
+        ticket_id=existing.ticket_id,
+        raw_id=existing.pk,
+    )
 
 
 def quarantine_raw(channel: str, external_id: str, raw_bytes: bytes, reason: str) -> IntakeResult:
@@ -174,21 +220,7 @@ def _process_or_quarantine(
 ) -> IntakeResult:
     try:
         with transaction.atomic():
-            result = _process(message, raw)
-            raw.state = (
-                RawInput.State.IGNORED
-                if result.result == Result.IGNORED
-                else RawInput.State.PROCESSED
-            )
-            raw.ticket_id = result.ticket_id
-            raw.processed_at = timezone.now()
-            # The envelope (the whole text, maybe large) was just inserted; only a replay
-            # changes it, with the attempts and the reason.
-            changed = ["state", "ticket", "processed_at"]
-            raw.save(
-                update_fields=[*changed, "attempts", "reason", "envelope"] if replay else changed
-            )
-            return replace(result, raw_id=raw.pk)
+            return _finish(raw, _process(message, raw), replay=replay)
     except Exception as exc:
         reason = f"{exc.__class__.__name__}: {exc}"[:4000]
         log.exception(
@@ -202,6 +234,20 @@ def _process_or_quarantine(
         return IntakeResult(Result.QUARANTINED, raw_id=raw.pk, reason=reason)
 
 
+def _finish(raw: RawInput, result: IntakeResult, *, replay: bool = False) -> IntakeResult:
+    """Record on the raw input what became of it."""
+    raw.state = (
+        RawInput.State.IGNORED if result.result == Result.IGNORED else RawInput.State.PROCESSED
+    )
+    raw.ticket_id = result.ticket_id
+    raw.processed_at = timezone.now()
+    # The envelope (the whole text, maybe large) was just inserted; only a replay
+    # changes it, with the attempts and the reason.
+    changed = ["state", "ticket", "processed_at"]
+    raw.save(update_fields=[*changed, "attempts", "reason", "envelope"] if replay else changed)
+    return replace(result, raw_id=raw.pk)
+
+
 # Channels where the sender's address is only claimed, never shown to be theirs.
 UNPROVEN_CHANNELS = frozenset({Channel.PHONE, Channel.WEB})
 
@@ -212,8 +258,6 @@ def _process(message: InboundMessage, raw: RawInput) -> IntakeResult:
     contact = find_contact(message.sender)
     registered = contact is not None
     ticket = _thread_target(message, contact)
-    if contact is None:
-        contact = create_contact(message.sender, None)
     # A phone number, or an address typed into the public web form, proves nothing about
     # who is asking (R27): such tickets stay unverified even when the number or address is
     # a registered contact's, unless the sender signed in.
@@ -227,7 +271,7 @@ def _process(message: InboundMessage, raw: RawInput) -> IntakeResult:
     if isinstance(ticket, Ticket):
         if ticket.state == StatusCategory.CLOSED:
             return _open(message, raw, contact, verification, follow_up_of=ticket)
-        return _append(message, raw, contact, ticket)
+        return _append(message, raw, contact or create_contact(message.sender, None), ticket)
     return _open(message, raw, contact, verification, suspicious_of=ticket)
 
 
@@ -238,23 +282,26 @@ def _thread_target(message: InboundMessage, contact: Contact | None) -> Ticket |
     if hints.ticket_id is not None:
         return Ticket.objects.select_related("status").get(pk=hints.ticket_id)
     candidate: Ticket | None = None
+    # With its assignee: a reply tells them (`notify_requester_replied`).
+    tickets = Ticket.objects.select_related("assignee")
     numbers = [n for n in map(ticket_number_from_message_id, hints.message_ids) if n is not None]
     if numbers:
-        candidate = Ticket.objects.filter(number=numbers[0]).first()
+        candidate = tickets.filter(number=numbers[0]).first()
     if candidate is None and hints.message_ids:
         known = (
             Message.objects.filter(message_id__in=list(hints.message_ids)[:50])
-            .select_related("ticket")
+            .select_related("ticket__assignee")
+            .only("ticket")  # not the message's own text
             .order_by("-created_at")
             .first()
         )
         candidate = known.ticket if known else None
     if candidate is None and hints.ticket_number is not None:
-        candidate = Ticket.objects.filter(number=hints.ticket_number).first()
+        candidate = tickets.filter(number=hints.ticket_number).first()
     if candidate is None:
         return None
     while candidate.merged_into_id is not None:
-        candidate = Ticket.objects.get(pk=candidate.merged_into_id)
+        candidate = tickets.get(pk=candidate.merged_into_id)
     if contact is not None and (
         candidate.requester_id == contact.pk
         or candidate.participants.filter(pk=contact.pk).exists()
@@ -302,16 +349,21 @@ def _append(
 def _open(
     message: InboundMessage,
     raw: RawInput,
-    contact: Contact,
+    contact: Contact | None,
     verification: str,
     *,
     follow_up_of: Ticket | None = None,
     suspicious_of: int | None = None,
 ) -> IntakeResult:
+    """Open a ticket; ``contact`` None is a new sender, registered here."""
     match = identify_client(contact, message.sender, message.subject, message.text, message.fields)
-    if match.identified_by == "email_domain" and contact.organization_id is None:
-        # The organization owns the sender's domain: the sender is one of its people.
-        contact.organization = match.organization
+    # The organization owns the sender's domain: the sender is one of its people (a new
+    # one is created so, rather than inserted and then updated).
+    by_domain = match.organization if match.identified_by == "email_domain" else None
+    if contact is None:
+        contact = create_contact(message.sender, by_domain)
+    elif by_domain is not None and contact.organization_id is None:
+        contact.organization = by_domain
         contact.save(update_fields=["organization"])
     category = (
         Category.objects.filter(slug=message.category, is_active=True)
@@ -326,6 +378,17 @@ def _open(
     flag = ""
     if suspicious_of is not None:
         flag = "follow-up to a ticket the sender does not take part in"
+    # Routed before the insert, so the ticket is written once, in its team's queue.
+    routed = routing.choose_route(
+        Ticket(
+            subject=message.subject or "—",
+            category=category,
+            organization=match.organization,
+            contract=match.contract,
+            channel=message.channel,
+        ),
+        message.text,
+    )
     ticket = actions.open_ticket(
         subject=message.subject,
         requester=contact,
@@ -335,13 +398,14 @@ def _open(
         contract=match.contract,
         identified_by=match.identified_by,
         category=category,
+        team=routed[0],
         urgency=urgency,
         fields={k: str(v)[:5000] for k, v in message.fields.items()},
         verification=verification,
         flag_reason=flag,
         at=message.received_at,
     )
-    routing.route_and_assign(ticket, message.text, at=message.received_at)
+    routing.route_and_assign(ticket, message.text, at=message.received_at, routed=routed)
     # The registration notice first: a notice about withheld files refers to it.
     notifications.notify_ticket_created(
         ticket,

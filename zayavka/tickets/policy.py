@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from zayavka.accounts.models import ChannelPolicy, ContentKind, Contract
+from zayavka.core.refcache import cached, clear_on_change
 from zayavka.tickets import actions
 from zayavka.tickets.inbound import InboundAttachment
 from zayavka.tickets.models import Attachment, EventKind
@@ -148,7 +149,7 @@ class Withheld:
 def policy_for(contract: Contract | None, channel: str) -> Policy:
     """The contract's policy for the channel, else the desk-wide default."""
     if contract is not None:
-        row = ChannelPolicy.objects.filter(contract=contract, channel=channel).first()
+        row = _contract_policies(contract.pk).get(channel)
         if row is not None:
             kinds = row.allowed_kinds or []
             if isinstance(kinds, str):
@@ -157,6 +158,15 @@ def policy_for(contract: Contract | None, channel: str) -> Policy:
             # turning the list into an empty one that would admit everything.
             return Policy(row.max_attachment_bytes, frozenset(map(str, kinds)), from_contract=True)
     return Policy(max(int(settings.ZAYAVKA_MAX_ATTACHMENT_BYTES), 0))
+
+
+def _contract_policies(contract_id: int) -> dict[str, ChannelPolicy]:
+    """The contract's policy rows by channel, cached per process (`core.refcache`): read
+    for every message with files; a policy saved here clears it at once."""
+    return cached(
+        f"channel_policies:{contract_id}",
+        lambda: {row.channel: row for row in ChannelPolicy.objects.filter(contract=contract_id)},
+    )
 
 
 def content_kinds(filename: str, content_type: str) -> frozenset[str]:
@@ -282,3 +292,6 @@ def release_attachments(attachments: Iterable[Attachment], *, by: User | None = 
                 },
             )
     return released
+
+
+clear_on_change(ChannelPolicy, Contract)

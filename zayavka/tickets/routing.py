@@ -135,7 +135,18 @@ def route(ticket: Ticket, text: str) -> Team | None:
     return _route(ticket, text)[0]
 
 
-def _route(ticket: Ticket, text: str) -> tuple[Team | None, CompiledRule | None]:
+# The team a ticket goes to and the rule that chose it (None: its category's team).
+Routed = tuple[Team | None, CompiledRule | None]
+
+
+def choose_route(ticket: Ticket, text: str) -> Routed:
+    """`route`'s choice with its rule, for a ticket not saved yet: intake opens the ticket
+    in its team's queue at once, instead of inserting it and moving it in a second write.
+    Hand the result to `route_and_assign`."""
+    return _route(ticket, text)
+
+
+def _route(ticket: Ticket, text: str) -> Routed:
     match = matching_rule(ticket, text)
     if match is not None:
         return match.rule.team, match
@@ -189,7 +200,9 @@ def assign(
     """
     if ticket.team_id is None or ticket.assignee_id is not None:
         return None
-    with transaction.atomic():
+    # No savepoint: nothing here catches an error, so a failure rolls back the caller's
+    # transaction (intake's) as a whole either way; the lock is held to its commit anyway.
+    with transaction.atomic(savepoint=False):
         team = Team.objects.select_for_update().get(pk=ticket.team_id)
         agent = choose_agent(team, eligible_agents(team, skills))
         if agent is None:
@@ -223,10 +236,15 @@ def assign(
     return agent
 
 
-def route_and_assign(ticket: Ticket, text: str, *, at: datetime | None = None) -> Agent | None:
+def route_and_assign(
+    ticket: Ticket, text: str, *, at: datetime | None = None, routed: Routed | None = None
+) -> Agent | None:
     """Put a new ticket in its team's queue and, unless the team assigns manually, on an
-    agent. Records ROUTED (with the rule's name) and ASSIGNED; returns the agent if any."""
-    team, match = _route(ticket, text)
+    agent. Records ROUTED (with the rule's name) and ASSIGNED; returns the agent if any.
+
+    ``routed`` is `choose_route`'s answer when the caller already asked it (and opened
+    the ticket in that team); otherwise the route is chosen here."""
+    team, match = routed if routed is not None else _route(ticket, text)
     if team is None:
         return None
     if team.pk != ticket.team_id:
