@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from zayavka.accounts.models import Channel, User
@@ -183,8 +184,6 @@ def unlink_tickets(
     A merge is never undone here: MERGED links stay. Returns False when there was no
     link to remove; PermissionDenied when `by` may not work on both tickets.
     """
-    from django.db.models import Q
-
     _check_may_work(by, ticket, other)
     pair = Q(source=ticket, target=other) | Q(source=other, target=ticket)
     links = TicketLink.objects.filter(pair).exclude(kind=TicketLink.Kind.MERGED)
