@@ -202,19 +202,20 @@ def test_rare_words_are_looked_up_first_and_common_ones_tested_in_the_queues_ord
     the same tickets are found."""
     needs_postgres()
     client.force_login(desk.anna)
+    monkeypatch.setattr(search, "COMMON_SHARE", 10**9)  # no word is common
     with CaptureQueriesContext(connection) as queries:
         rare = found(client, "сервер")
     assert rare == {"Упал сервер 1С"}
     page_query = [q["sql"] for q in queries if "ORDER BY" in q["sql"] and "LIMIT 51" in q["sql"]]
     assert page_query and all('"search_document" @@' not in sql for sql in page_query)
 
-    monkeypatch.setattr(search, "COMMON_ESTIMATE", 0)  # every word is common
+    monkeypatch.setattr(search, "COMMON_SHARE", 0)  # every word is common
     with CaptureQueriesContext(connection) as queries:
         assert found(client, "сервер") == rare
     page_query = [q["sql"] for q in queries if "ORDER BY" in q["sql"] and "LIMIT 51" in q["sql"]]
     assert page_query and all('"search_document" @@' in sql for sql in page_query)
 
-    monkeypatch.setattr(search, "COMMON_ESTIMATE", 10**9)
+    monkeypatch.setattr(search, "COMMON_SHARE", 10**9)
     monkeypatch.setattr(search, "SPARSE_MATCHES", 0)  # more matches than the ids taken
     assert found(client, "сервер") == rare
     assert found(client, "Волков") == {"Вопрос по договору"}

@@ -14,6 +14,7 @@ and paging stay those of the queue.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -25,6 +26,7 @@ from django.db.models.sql.compiler import SQLCompiler
 
 from zayavka.accounts.models import Contact, ContactAddress
 from zayavka.accounts.normalize import email_key, phone_key
+from zayavka.core.refcache import cached
 from zayavka.tickets.models import Message, Ticket
 from zayavka.tickets.threading import ticket_number_from_subject
 
@@ -159,17 +161,18 @@ def ticket_condition(query: str) -> Q | None:
 # queue takes them by primary key; beyond, the words are tested row by row in the queue's
 # order, where one ticket in (tickets / matches) matches and a page fills quickly.
 SPARSE_MATCHES = 2_000
-# A word PostgreSQL's statistics say is in more tickets than this is common without
-# asking the index: building the bitmap of a word in a third of a million tickets alone
-# takes 130 ms. Below, the estimate cannot tell none from a few thousand.
-COMMON_ESTIMATE = 20_000
+# A word PostgreSQL's statistics say is in more than this share of the tickets is common
+# without asking the index (building the bitmap of a word in a third of a million
+# tickets alone takes 130 ms). Below it the estimate is no guide: for a word its
+# statistics do not know, PostgreSQL guesses about 0.4 % of the table, found or not.
+COMMON_SHARE = 0.01
 SPARSE_PEOPLE = 1_000
 
 
 def _documents_matching(terms: list[str]) -> Q:
     """Tickets whose search document holds every term: their ids when they are few."""
     matching = Ticket.objects.filter(document_matches(terms)).values_list("pk", flat=True)
-    if _estimated_rows(matching) >= COMMON_ESTIMATE:
+    if _estimated_rows(matching) / _tickets_estimate() >= COMMON_SHARE:
         return Q(document_matches(terms))
     with transaction.atomic():
         # The few matches come from the index: left to itself, PostgreSQL may read the
@@ -193,6 +196,24 @@ def _filed_by_among(contacts: QuerySet[Any]) -> Q:
     if len(ids) > SPARSE_PEOPLE:
         return Q(AmongIds(F("requester_id"), Subquery(contacts.order_by())))
     return Q(requester_id__in=ids)
+
+
+def _tickets_estimate() -> float:
+    """About how many tickets there are (the planner's figure, read every 30 s);
+    infinite while the table has never been analysed, so that no word counts as common
+    by an estimate made without statistics."""
+
+    def load() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                [Ticket._meta.db_table],
+            )
+            row = cursor.fetchone()
+        tuples = float(row[0]) if row else -1.0
+        return tuples if tuples > 0 else math.inf
+
+    return float(cached("search:tickets", load))
 
 
 def _estimated_rows(rows: QuerySet[Any]) -> float:
