@@ -238,12 +238,15 @@ ZAYAVKA_AUTOMAIL_PER_DAY = env_int("ZAYAVKA_AUTOMAIL_PER_DAY", 100)
 ZAYAVKA_WEBFORM_RATE_WINDOW = env_int("ZAYAVKA_WEBFORM_RATE_WINDOW", 3600)
 ZAYAVKA_WEBFORM_RATE_PER_IP = env_int("ZAYAVKA_WEBFORM_RATE_PER_IP", 20)
 ZAYAVKA_WEBFORM_RATE_PER_EMAIL = env_int("ZAYAVKA_WEBFORM_RATE_PER_EMAIL", 5)
-# Sign-in (portal and workspace): after this many failed attempts within the window
-# (seconds), for one login name or from one client address, further attempts are refused
-# until the window ends, a correct password included. 0 switches a limit off.
+# Sign-in (every sign-in page): after this many failed attempts within the window
+# (seconds) further attempts are refused until it ends, a correct password included:
+# for one login name from one client address (PER_WINDOW), from one client address for
+# any names (PER_IP), for one login name from all addresses together (PER_NAME, high, so
+# that nobody can lock an agent out with a few requests). 0 switches a limit off.
 ZAYAVKA_LOGIN_FAILURE_WINDOW = env_int("ZAYAVKA_LOGIN_FAILURE_WINDOW", 900)
 ZAYAVKA_LOGIN_FAILURES_PER_WINDOW = env_int("ZAYAVKA_LOGIN_FAILURES_PER_WINDOW", 5)
 ZAYAVKA_LOGIN_FAILURES_PER_IP = env_int("ZAYAVKA_LOGIN_FAILURES_PER_IP", 20)
+ZAYAVKA_LOGIN_FAILURES_PER_NAME = env_int("ZAYAVKA_LOGIN_FAILURES_PER_NAME", 50)
 # Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For is believed when
 # telling the client's address for the limits above; empty: the connection's address.
 ZAYAVKA_TRUSTED_PROXIES = env_list("ZAYAVKA_TRUSTED_PROXIES", [])

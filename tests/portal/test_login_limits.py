@@ -53,11 +53,24 @@ def test_fewer_failures_do_not_lock_and_a_success_signs_in(
     assert page.status_code == 302 and signed_in(client)
 
 
-def test_the_name_is_locked_whatever_its_case_and_from_any_address(
+def test_the_name_is_locked_whatever_its_case_but_its_owner_elsewhere_gets_in(
     client: Client, people: Clients
 ) -> None:
+    """A stranger's five wrong guesses must not lock the agent out of the desk."""
     fail(client, DESK, "anna", 5, REMOTE_ADDR="198.51.100.1")
-    page = sign_in(client, DESK, "ANNA", PASSWORD, REMOTE_ADDR="203.0.113.9")
+    page = sign_in(client, DESK, "ANNA", PASSWORD, REMOTE_ADDR="198.51.100.1")
+    assert page.status_code == 429 and not signed_in(client)
+    page = sign_in(client, DESK, "anna", PASSWORD, REMOTE_ADDR="203.0.113.9")
+    assert page.status_code == 302 and signed_in(client)
+
+
+def test_guessing_one_name_from_many_addresses_is_stopped(
+    client: Client, people: Clients, settings: Any
+) -> None:
+    settings.ZAYAVKA_LOGIN_FAILURES_PER_NAME = 6
+    for n in range(3):
+        fail(client, DESK, "anna", 2, REMOTE_ADDR=f"198.51.100.{n + 1}")
+    page = sign_in(client, DESK, "anna", PASSWORD, REMOTE_ADDR="203.0.113.9")
     assert page.status_code == 429 and not signed_in(client)
 
 

@@ -1,6 +1,7 @@
 """Rate limits for the public form and for what sends account mail (sign-up, password
-recovery), per client address and per email address; and the limit on failed sign-ins
-(portal and workspace alike), per login name and per client address.
+recovery), per client address and per email address; and the limits on failed sign-ins
+(every sign-in page alike), per login name and client address, per client address, and
+per login name.
 
 Counts live in Django's cache: a fixed window per key, started by the first hit.
 With several web processes the cache must be shared (Redis, the database cache),
@@ -52,28 +53,38 @@ def allow(action: str, ip: str, email: str) -> bool:
     return by_ip and by_email
 
 
-def _failure_keys(ip: str, username: str) -> tuple[str, str]:
-    # One counter per name for both sign-in pages (they share the accounts), hashed:
-    # a typed name may hold anything, cache keys may not.
+def _failure_keys(ip: str, username: str) -> dict[str, int]:
+    """Each failure counter with its limit.
+
+    - A name from one address: the usual guesser, stopped after a few tries.
+    - One address, any names: a guesser trying many names.
+    - A name from every address together: guessing spread over many machines. Its
+      limit is high on purpose. A lower one would let anyone lock an agent out of the
+      desk with a handful of requests, while the owner, at another address, gets in.
+
+    One counter per name serves both sign-in pages (they share the accounts). Names are
+    hashed: a typed name may hold anything, cache keys may not."""
     name = hashlib.sha256(username.strip().lower().encode()).hexdigest()
-    return f"login:fail:name:{name}", f"login:fail:ip:{ip}"
+    return {
+        f"login:fail:name-ip:{name}:{ip}": settings.ZAYAVKA_LOGIN_FAILURES_PER_WINDOW,
+        f"login:fail:ip:{ip}": settings.ZAYAVKA_LOGIN_FAILURES_PER_IP,
+        f"login:fail:name:{name}": settings.ZAYAVKA_LOGIN_FAILURES_PER_NAME,
+    }
 
 
 def login_locked(ip: str, username: str) -> bool:
-    """Have sign-ins for this name, or from this client address, failed too often within
-    the window? Only reads the counters: asking counts nothing."""
-    by_name, by_ip = _failure_keys(ip, username)
-    per_name: int = settings.ZAYAVKA_LOGIN_FAILURES_PER_WINDOW
-    per_ip: int = settings.ZAYAVKA_LOGIN_FAILURES_PER_IP
-    return (per_name > 0 and int(cache.get(by_name, 0)) >= per_name) or (
-        per_ip > 0 and int(cache.get(by_ip, 0)) >= per_ip
+    """Have sign-ins for this name from this address, from this address at all, or for
+    this name from everywhere failed too often within the window? Only reads the
+    counters: asking counts nothing."""
+    return any(
+        limit > 0 and int(cache.get(key, 0)) >= limit
+        for key, limit in _failure_keys(ip, username).items()
     )
 
 
 def count_login_failure(ip: str, username: str) -> None:
-    """Count one failed sign-in against the name and the client address. The window
-    starts with the first failure and is not reset by a success."""
-    by_name, by_ip = _failure_keys(ip, username)
+    """Count one failed sign-in on each counter. The window starts with the first
+    failure and is not reset by a success."""
     window: int = settings.ZAYAVKA_LOGIN_FAILURE_WINDOW
-    _hit(by_name, settings.ZAYAVKA_LOGIN_FAILURES_PER_WINDOW, window)
-    _hit(by_ip, settings.ZAYAVKA_LOGIN_FAILURES_PER_IP, window)
+    for key, limit in _failure_keys(ip, username).items():
+        _hit(key, limit, window)
