@@ -1,14 +1,15 @@
 """Free-text search over tickets: subject, the messages of the thread, the requester.
 
-On PostgreSQL every word of the query is looked up in full-text indexes (GIN, created
-by this app's migration) under two configurations at once: `russian`, which stems
-(«серверу» finds «сервер») and `simple`, which keeps words as written (names, codes,
-English words the stemmer would mangle). The last word of a query also matches as a
-prefix, so that a half-typed word finds. On SQLite the query is a substring (LIKE).
+On PostgreSQL every word of the query is looked up in each ticket's search document
+(its subject and whole thread, search_document.py) and in the requesters' names, under
+two configurations at once: `russian`, which stems («серверу» finds «сервер»), and
+`simple`, which keeps words as written (names, codes, English words the stemmer would
+mangle). The last word of a query also matches as a prefix, so that a half-typed word
+finds. On SQLite the query is a substring (LIKE).
 
 A ticket number, an email address or a phone number in the query are also looked up
-exactly, by index. The result is a set of ticket ids to filter a queue with: sorting
-and paging stay those of the queue.
+exactly, by index. The result is a condition on the queue's tickets: sorting and paging
+stay those of the queue (`ticket_condition` says how it is kept fast).
 """
 
 from __future__ import annotations
@@ -120,13 +121,6 @@ class AmongIds(Lookup):
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
         rhs_sql, rhs_params = compiler.compile(self.rhs)
         return f"{lhs_sql} = ANY(ARRAY{rhs_sql})", [*lhs_params, *rhs_params]
-
-
-def restrict_to(tickets: QuerySet[Ticket], ids: QuerySet[Any]) -> QuerySet[Ticket]:
-    """`tickets` narrowed to those whose id `ids` (a subquery of ticket ids) holds."""
-    if connection.vendor == "postgresql":
-        return tickets.filter(AmongIds(F("pk"), Subquery(ids)))
-    return tickets.filter(pk__in=ids)
 
 
 def ticket_condition(query: str) -> Q | None:
