@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -121,11 +122,27 @@ def file_ticket(
 @pytest.fixture
 def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
     """Debian's Chromium, headless, driven by Playwright against the live test server."""
+    with desk_browser(live_server, monkeypatch, "en-GB", "workspace") as browser:
+        yield browser
+
+
+@pytest.fixture
+def russian_browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
+    """The same, asking for Russian pages."""
+    with desk_browser(live_server, monkeypatch, "ru-RU", "workspace-ru") as browser:
+        yield browser
+
+
+@contextmanager
+def desk_browser(
+    live_server: Any, monkeypatch: pytest.MonkeyPatch, locale: str, prefix: str
+) -> Iterator[Browser]:
+    """An agent's browser on a desktop screen, in `locale`; screenshots named `prefix`-."""
     with open_browser(
         live_server,
         monkeypatch,
-        prefix="workspace",
-        locale="en-GB",
+        prefix=prefix,
+        locale=locale,
         viewport={"width": 1360, "height": 900},
     ) as browser:
         yield browser

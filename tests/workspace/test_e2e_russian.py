@@ -4,28 +4,14 @@ clicks is the Russian one, from signing in to resolving the ticket."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from tests.browser import Browser, open_browser
+from tests.browser import Browser
 from tests.workspace.conftest import PASSWORD, Desk, file_ticket
 from zayavka.tickets.models import StatusCategory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def russian_browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    with open_browser(
-        live_server,
-        monkeypatch,
-        prefix="workspace-ru",
-        locale="ru-RU",
-        viewport={"width": 1360, "height": 900},
-    ) as browser:
-        yield browser
 
 
 def test_an_agent_works_a_ticket_in_russian(desk: Desk, russian_browser: Browser) -> None:
