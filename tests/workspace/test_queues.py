@@ -251,3 +251,20 @@ def test_the_navigation_counts_come_in_their_own_request(desk: Desk, client: Cli
     assert 'hx-trigger="every 60s"' in nav  # and again a minute later
     current = re.search(r'<a href="/desk/q/open/" aria-current="page">', nav)
     assert current is not None
+
+
+def test_the_rows_escape_what_requesters_typed(desk: Desk, client: Client) -> None:
+    """The queue's rows are written in Python (workspace/rows.py): every value in them is
+    escaped, in text and in attributes alike."""
+    evil = '<script>alert("x")</script>'
+    requester = ContactFactory.create(name=f"Злоумышленник {evil}")
+    ticket = file_ticket(desk.world, f"Тема {evil}", requester=requester)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        is_flagged=True, flag_reason=f'" onmouseover="{evil}'
+    )
+    client.force_login(desk.anna)
+    page = client.get("/desk/q/all/").content.decode()
+    assert "<script>" not in page and 'onmouseover="' not in page
+    assert "Тема &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert "Злоумышленник &lt;script&gt;" in page
+    assert 'title="&quot; onmouseover=&quot;&lt;script&gt;' in page

@@ -165,6 +165,20 @@ def test_the_search_uses_the_full_text_indexes(desk: Desk) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db
+def test_codes_are_found_as_postgresql_reads_them(desk: Desk, client: Client) -> None:
+    """PostgreSQL indexes «E-02» as `e-02`, `e` and `-02`: searching the words «e» and
+    «02» alone would miss it; the query as PostgreSQL parses it finds it."""
+    needs_postgres()
+    file_ticket(desk.world, "Не печатает принтер", "Принтер выдаёт ошибку E-02.")
+    file_ticket(desk.world, "Касса", "Ошибка 02 при печати чека")
+    client.force_login(desk.anna)
+    assert found(client, "E-02") == {"Не печатает принтер"}
+    assert found(client, "ошибку e-02") == {"Не печатает принтер"}
+    assert found(client, "192.168.1.10") == set()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
 def test_the_search_document_follows_the_thread(desk: Desk) -> None:
     """Kept by triggers: a new message is found at once; a changed subject, a message
     moved to another ticket or deleted change what finds the ticket."""

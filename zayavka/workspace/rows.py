@@ -2,17 +2,17 @@
 
 A queue page shows 50 tickets of nine cells each. Through the template engine that was
 some 2 ms a row (variable lookups, filters, `{% url %}`, translation tags for each
-cell): most of a page's server time. Here a row is one format string; every value from
-the database still goes through `format_html`'s escaping.
+cell): most of a page's server time. Here a row is one format string, and every value
+put into it is escaped first (`_e`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from html import escape
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -43,51 +43,55 @@ def ticket_rows(tickets: list[Ticket]) -> SafeString:
     url = reverse("workspace:ticket", args=[_NUMBER])
     zone = timezone.get_current_timezone()
     now = timezone.now()
-    return mark_safe("".join(_row(t, url, zone, now) for t in tickets))  # noqa: S308
+    labels = {"flagged": _("flagged"), "select": _("Select ticket %(number)s")}
+    rows = "".join(_row(t, url, zone, now, labels) for t in tickets)
+    return mark_safe(rows)  # noqa: S308 — every value in a row went through _e
 
 
-def _row(ticket: Ticket, url: str, zone: tzinfo, now: datetime) -> str:
+def _e(value: object) -> str:
+    """Escaped for HTML text and attribute values. The standard library's escape, not
+    Django's: the same characters (& < > " '), without the lazy-string checks that made
+    Django's the largest cost of a page of rows."""
+    return escape(str(value), quote=True)
+
+
+def _row(ticket: Ticket, url: str, zone: tzinfo, now: datetime, labels: dict[str, str]) -> str:
     due = next_deadline(ticket, now=now)
     flag = ""
     if ticket.is_flagged:
-        flag = format_html(
-            ' <span class="flag" title="{}">⚑ {}</span>', ticket.flag_reason, _("flagged")
+        flag = (
+            f' <span class="flag" title="{_e(ticket.flag_reason)}">⚑ {_e(labels["flagged"])}</span>'
         )
-    return format_html(
-        ROW,
-        pk=ticket.pk,
-        select=_("Select ticket %(number)s") % {"number": ticket.display_number},
-        url=url.replace(str(_NUMBER), str(ticket.number)),
-        number=ticket.display_number,
-        subject=ticket.subject,
+    assignee = _e(person(ticket.assignee)) if ticket.assignee else '<span class="muted">—</span>'
+    due_html = ""
+    if due.due:
+        local = due.due.astimezone(zone)
+        due_html = (
+            f'<time datetime="{local.isoformat()}">{local:%d.%m %H:%M}</time>'
+            f"<br><small>{_e(due.text)}</small>"
+        )
+    updated = ticket.updated_at.astimezone(zone)
+    return ROW.format(
+        pk=int(ticket.pk),
+        select=_e(labels["select"] % {"number": ticket.display_number}),
+        url=_e(url.replace(str(_NUMBER), str(int(ticket.number)))),
+        number=_e(ticket.display_number),
+        subject=_e(ticket.subject),
         flag=flag,
-        requester=str(ticket.requester),
+        requester=_e(ticket.requester),
         organization=_small(ticket.organization),
-        state=ticket.state,
-        status=str(ticket.status),
-        priority_slug=ticket.priority.slug,
-        priority=str(ticket.priority),
-        assignee=(
-            person(ticket.assignee)
-            if ticket.assignee
-            else mark_safe('<span class="muted">—</span>')
-        ),
+        state=_e(ticket.state),
+        status=_e(ticket.status),
+        priority_slug=_e(ticket.priority.slug),
+        priority=_e(ticket.priority),
+        assignee=assignee,
         team=_small(ticket.team),
-        due_state=due.state,
-        due=(
-            format_html(
-                '<time datetime="{}">{}</time><br><small>{}</small>',
-                due.due.astimezone(zone).isoformat(),
-                f"{due.due.astimezone(zone):%d.%m %H:%M}",
-                due.text,
-            )
-            if due.due
-            else ""
-        ),
-        updated_iso=ticket.updated_at.astimezone(zone).isoformat(),
-        updated=f"{ticket.updated_at.astimezone(zone):%d.%m.%Y %H:%M}",
+        due_state=_e(due.state),
+        due=due_html,
+        updated_iso=updated.isoformat(),
+        updated=f"{updated:%d.%m.%Y %H:%M}",
     )
 
 
 def _small(item: object | None) -> str:
-    return format_html("<br><small>{}</small>", item) if item is not None else ""
+    return f"<br><small>{_e(item)}</small>" if item is not None else ""

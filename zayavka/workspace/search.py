@@ -92,10 +92,18 @@ def tsquery_sql(terms: list[str]) -> tuple[str, list[str]]:
     return f"({' && '.join(parts)})", params
 
 
-def document_matches(terms: list[str]) -> RawSQL:
+def document_matches(terms: list[str], query: str = "") -> RawSQL:
     """The ticket's search document (subject and thread, see search_document.py)
-    matches every term."""
+    matches every term, or every word of `query` as PostgreSQL's own parser reads it.
+
+    The second form finds what splitting on word characters loses: PostgreSQL indexes
+    «E-02» as `e-02`, `e` and `-02` (a signed number), so the terms `e` and `02` alone
+    would never match it."""
     query_sql, params = tsquery_sql(terms)
+    if query:
+        parsed = " || ".join(f"plainto_tsquery('{config}'::regconfig, %s)" for config in CONFIGS)
+        query_sql = f"({query_sql} || {parsed})"
+        params = [*params, *([query] * len(CONFIGS))]
     table = Ticket._meta.db_table
     return RawSQL(  # noqa: S611 — the terms are parameters; the table is the model's
         f'"{table}"."search_document" @@ {query_sql}', params, output_field=BooleanField()
@@ -147,7 +155,7 @@ def ticket_condition(query: str) -> Q | None:
     terms = terms_of(query)
     if terms:
         names = Contact.objects.filter(FullTextMatch("name", terms)).values("pk")
-        condition |= _filed_by_among(names) | _documents_matching(terms)
+        condition |= _filed_by_among(names) | _documents_matching(terms, query)
     return condition
 
 
@@ -163,11 +171,12 @@ COMMON_SHARE = 0.01
 SPARSE_PEOPLE = 1_000
 
 
-def _documents_matching(terms: list[str]) -> Q:
+def _documents_matching(terms: list[str], query: str) -> Q:
     """Tickets whose search document holds every term: their ids when they are few."""
-    matching = Ticket.objects.filter(document_matches(terms)).values_list("pk", flat=True)
+    matches = document_matches(terms, query)
+    matching = Ticket.objects.filter(matches).values_list("pk", flat=True)
     if _estimated_rows(matching) / _tickets_estimate() >= COMMON_SHARE:
-        return Q(document_matches(terms))
+        return Q(matches)
     with transaction.atomic():
         # The few matches come from the index: left to itself, PostgreSQL may read the
         # whole table in search of rows that are not there.
@@ -179,7 +188,7 @@ def _documents_matching(terms: list[str]) -> Q:
             cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
             cursor.execute("SET LOCAL enable_indexscan TO DEFAULT")
     if len(ids) > SPARSE_MATCHES:
-        return Q(document_matches(terms))
+        return Q(matches)
     return Q(pk__in=ids)
 
 
