@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from tests.factories import AgentFactory, UserFactory, World, inbound, ticket_of
 from zayavka.accounts.models import Agent, RoutingRule, Team, User
-from zayavka.tickets import actions, intake, routing
+from zayavka.tickets import assignment, intake, routing
 from zayavka.tickets.models import (
     Category,
     EventKind,
@@ -255,7 +255,7 @@ def test_round_robin_goes_on_after_the_last_agent_when_that_agent_leaves_the_shi
 def test_an_agent_who_took_the_ticket_meanwhile_keeps_it(world: World, onec: Team) -> None:
     anna, boris = agent("anna", onec), agent("boris", onec)
     stale = file_ticket_in(onec)
-    actions.take_ticket(Ticket.objects.get(pk=stale.pk), boris.user)
+    assignment.take_ticket(Ticket.objects.get(pk=stale.pk), boris.user)
 
     assert routing.assign(stale) is None
 
@@ -394,8 +394,8 @@ def test_an_agent_takes_an_unassigned_ticket_from_the_queue(world: World) -> Non
     anna = agent("anna", world.team)
     ticket = file_ticket(category="site-down")
 
-    actions.take_ticket(ticket, anna.user)
-    actions.take_ticket(ticket, anna.user)  # a second click changes nothing
+    assignment.take_ticket(ticket, anna.user)
+    assignment.take_ticket(ticket, anna.user)  # a second click changes nothing
 
     ticket.refresh_from_db()
     assert ticket.assignee == anna.user
@@ -406,11 +406,11 @@ def test_an_agent_takes_an_unassigned_ticket_from_the_queue(world: World) -> Non
 def test_taking_a_ticket_someone_else_has_needs_force(world: World) -> None:
     anna, boris = agent("anna", world.team), agent("boris", world.team)
     ticket = file_ticket(category="site-down")
-    actions.take_ticket(ticket, anna.user)
+    assignment.take_ticket(ticket, anna.user)
 
-    with pytest.raises(actions.TicketAlreadyTaken):
-        actions.take_ticket(Ticket.objects.get(pk=ticket.pk), boris.user)
-    actions.take_ticket(Ticket.objects.get(pk=ticket.pk), boris.user, force=True)
+    with pytest.raises(assignment.TicketAlreadyTaken):
+        assignment.take_ticket(Ticket.objects.get(pk=ticket.pk), boris.user)
+    assignment.take_ticket(Ticket.objects.get(pk=ticket.pk), boris.user, force=True)
 
     ticket.refresh_from_db()
     assert ticket.assignee == boris.user
@@ -428,8 +428,8 @@ def test_a_restricted_teams_tickets_are_taken_only_by_its_members(world: World) 
 
     for user in (outsider.user, client_user):
         with pytest.raises(PermissionDenied):
-            actions.take_ticket(ticket, user)
-    actions.take_ticket(ticket, member.user)
+            assignment.take_ticket(ticket, user)
+    assignment.take_ticket(ticket, member.user)
 
     assert Ticket.objects.get(pk=ticket.pk).assignee == member.user
 
@@ -441,10 +441,10 @@ def test_a_ticket_moved_into_a_restricted_team_cannot_be_taken_from_a_stale_page
     lead = agent("lead", security)
     outsider = agent("outsider", world.team)
     seen_earlier = file_ticket(category="site-down")
-    actions.assign_ticket(Ticket.objects.get(pk=seen_earlier.pk), team=security, by=lead.user)
+    assignment.assign_ticket(Ticket.objects.get(pk=seen_earlier.pk), team=security, by=lead.user)
 
     with pytest.raises(PermissionDenied):
-        actions.take_ticket(seen_earlier, outsider.user)
+        assignment.take_ticket(seen_earlier, outsider.user)
     assert Ticket.objects.get(pk=seen_earlier.pk).assignee is None
 
 
@@ -453,14 +453,14 @@ def test_an_inactive_agent_cannot_take_tickets(world: World) -> None:
     ticket = file_ticket(category="site-down")
 
     with pytest.raises(PermissionDenied):
-        actions.take_ticket(ticket, gone.user)
+        assignment.take_ticket(ticket, gone.user)
 
 
 def test_a_lead_assigns_a_ticket_and_the_agent_is_told(world: World) -> None:
     lead, anna = agent("lead", world.team), agent("anna", world.team)
     ticket = file_ticket(category="site-down")
 
-    actions.assign_ticket(ticket, agent=anna.user, by=lead.user)
+    assignment.assign_ticket(ticket, agent=anna.user, by=lead.user)
 
     ticket.refresh_from_db()
     assert ticket.assignee == anna.user
@@ -472,9 +472,9 @@ def test_a_lead_assigns_a_ticket_and_the_agent_is_told(world: World) -> None:
 def test_a_lead_moves_a_ticket_to_another_team_queue(world: World, onec: Team) -> None:
     lead, anna = agent("lead", world.team, onec), agent("anna", world.team)
     ticket = file_ticket(category="site-down")
-    actions.take_ticket(ticket, anna.user)
+    assignment.take_ticket(ticket, anna.user)
 
-    actions.assign_ticket(ticket, team=onec, by=lead.user)
+    assignment.assign_ticket(ticket, team=onec, by=lead.user)
 
     ticket.refresh_from_db()
     assert ticket.team == onec and ticket.assignee is None
@@ -490,10 +490,10 @@ def test_nobody_is_assigned_a_restricted_teams_ticket_from_outside_it(world: Wor
     ticket = file_ticket(category="site-down")
 
     with pytest.raises(ValueError, match="may not work"):
-        actions.assign_ticket(ticket, team=security, agent=outsider.user, by=lead.user)
+        assignment.assign_ticket(ticket, team=security, agent=outsider.user, by=lead.user)
     with pytest.raises(PermissionDenied):
-        actions.assign_ticket(ticket, team=security, by=outsider.user)
-    actions.assign_ticket(ticket, team=security, agent=lead.user, by=lead.user)
+        assignment.assign_ticket(ticket, team=security, by=outsider.user)
+    assignment.assign_ticket(ticket, team=security, agent=lead.user, by=lead.user)
 
     ticket.refresh_from_db()
     assert (ticket.team, ticket.assignee) == (security, lead.user)

@@ -26,7 +26,7 @@ from zayavka.accounts.models import (
     User,
 )
 from zayavka.sla.models import Calendar, SlaPlan, SlaTarget
-from zayavka.tickets import actions, intake
+from zayavka.tickets import actions, assignment, intake
 from zayavka.tickets.inbound import InboundAttachment, InboundMessage, Sender
 from zayavka.tickets.models import Category, CategoryField, Priority, StatusCategory, Ticket
 
@@ -436,7 +436,7 @@ def _tickets() -> None:
             continue
         # Routing has assigned most tickets; Ivanova takes the rest from the queue.
         if ticket.assignee is None:
-            actions.take_ticket(ticket, ivanova)
+            assignment.take_ticket(ticket, ivanova)
         worker = ticket.assignee or ivanova
         actions.change_status(ticket, actions.status_for(StatusCategory.OPEN), actor_user=worker)
         for category_name in {

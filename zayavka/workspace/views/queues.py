@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from zayavka.accounts.models import Channel, Contact, Organization, Team, User
-from zayavka.tickets import actions
+from zayavka.tickets import actions, assignment
 from zayavka.tickets.models import Priority, Status, Ticket
 from zayavka.workspace import options
 from zayavka.workspace.auth import agent_required
@@ -178,6 +178,6 @@ def _apply(ticket: Ticket, user: User, data: dict[str, Any]) -> None:
                 ticket, data["priority"], actor_user=user, channel=Channel.AGENT
             )
         case "assign":
-            actions.assign_ticket(ticket, agent=data["agent"], by=user)
+            assignment.assign_ticket(ticket, agent=data["agent"], by=user)
         case "team":
-            actions.assign_ticket(ticket, team=data["team"], by=user)
+            assignment.assign_ticket(ticket, team=data["team"], by=user)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from zayavka.accounts.models import Channel, ContactAddress, User
-from zayavka.tickets import access, actions, relations, replies
+from zayavka.tickets import access, actions, assignment, relations, replies
 from zayavka.tickets.models import Attachment, Message, StatusCategory, Ticket, TicketLink
 from zayavka.workspace.auth import agent_required
 from zayavka.workspace.forms import (
@@ -252,7 +252,7 @@ def assign(request: HttpRequest, number: int) -> HttpResponse:
     if form.is_valid():
         assert isinstance(request.user, User)
         try:
-            actions.assign_ticket(
+            assignment.assign_ticket(
                 ticket,
                 agent=form.cleaned_data["agent"],
                 team=form.cleaned_data["team"],
@@ -272,8 +272,8 @@ def take(request: HttpRequest, number: int) -> HttpResponse:
     ticket = _load(request, number, write=True)
     assert isinstance(request.user, User)
     try:
-        actions.take_ticket(ticket, request.user, force=request.POST.get("force") == "1")
-    except actions.TicketAlreadyTaken:
+        assignment.take_ticket(ticket, request.user, force=request.POST.get("force") == "1")
+    except assignment.TicketAlreadyTaken:
         messages.error(request, _("Another agent has just taken this ticket."))
         return _done(request, ticket)
     except PermissionDenied:
