@@ -29,7 +29,6 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -39,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BASE = os.environ.get("ZAYAVKA_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+from bench.database import create_database, drop_database  # noqa: E402
 
 ORGANIZATIONS = 60
 CONTACTS = 20_000
@@ -90,31 +89,6 @@ SUBJECTS = [
 ]
 
 
-def create_database(existing: str | None = None) -> str:
-    import psycopg
-
-    name = existing or f"zayavka_bench_{os.getpid()}"
-    if not existing:
-        with psycopg.connect(f"{BASE}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["ZAYAVKA_DATA_DIR"] = tempfile.mkdtemp(prefix="zayavka-bench-")
-    os.environ.setdefault("ZAYAVKA_SECRET_KEY", "bench")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "zayavka.settings"
-    os.environ["ZAYAVKA_DATABASE_URL"] = f"{BASE}/{name}"
-    os.environ["ZAYAVKA_ALLOWED_HOSTS"] = "testserver"
-    return name
-
-
-def drop_database(name: str) -> None:
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(f"{BASE}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=100_000)
@@ -127,6 +101,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     name = create_database(args.again)
+    os.environ["ZAYAVKA_ALLOWED_HOSTS"] = "testserver"
     try:
         run(args.tickets, args.requests, args.warmup, args.depth, fresh=not args.again)
     finally:

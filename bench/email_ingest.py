@@ -46,6 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.database import create_database, drop_database  # noqa: E402
 from bench.mailmix import Mail, build  # noqa: E402
 
 
@@ -56,32 +57,15 @@ def free_port() -> int:
 
 
 def setup_database() -> tuple[str, dict[str, str]]:
-    import psycopg
-
-    name = f"zayavka_bench_{os.getpid()}"
-    base = os.environ.get("ZAYAVKA_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env = {
-        "ZAYAVKA_DATA_DIR": tempfile.mkdtemp(prefix="zayavka-bench-"),
-        "ZAYAVKA_SECRET_KEY": "bench",
-        "ZAYAVKA_DATABASE_URL": f"{base}/{name}",
-        "DJANGO_SETTINGS_MODULE": "zayavka.settings",
-    }
-    os.environ.update(env)
-    return name, env
-
-
-def drop_database(name: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    import psycopg
-
-    base = os.environ.get("ZAYAVKA_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """The scratch database, and the environment the desk's subprocesses need for it."""
+    name = create_database()
+    keys = (
+        "ZAYAVKA_DATA_DIR",
+        "ZAYAVKA_SECRET_KEY",
+        "ZAYAVKA_DATABASE_URL",
+        "DJANGO_SETTINGS_MODULE",
+    )
+    return name, {key: os.environ[key] for key in keys}
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.database import create_database, drop_database, prepare_environment  # noqa: E402
 
 TEXT = (
     "Добрый день! С утра не открывается сайт, в браузере ошибка 502 Bad Gateway. "
@@ -34,34 +34,11 @@ TEXT = (
 
 
 def setup_database(kind: str) -> str:
-    data_dir = tempfile.mkdtemp(prefix="zayavka-bench-")
-    os.environ["ZAYAVKA_DATA_DIR"] = data_dir
-    os.environ.setdefault("ZAYAVKA_SECRET_KEY", "bench")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "zayavka.settings"
+    """A scratch PostgreSQL database for "postgres"; for "sqlite", the data directory's."""
     if kind == "postgres":
-        import psycopg
-
-        name = f"zayavka_bench_{os.getpid()}"
-        base = os.environ.get("ZAYAVKA_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        os.environ["ZAYAVKA_DATABASE_URL"] = f"{base}/{name}"
-        return name
+        return create_database()
+    prepare_environment()
     return ""
-
-
-def drop_database(name: str) -> None:
-    if not name:
-        return
-    from django.db import connections
-
-    connections.close_all()
-    import psycopg
-
-    base = os.environ.get("ZAYAVKA_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def main() -> None:
@@ -73,7 +50,8 @@ def main() -> None:
     try:
         run(args.database, args.count)
     finally:
-        drop_database(dbname)
+        if dbname:
+            drop_database(dbname)
 
 
 def run(database: str, count: int) -> None:

@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,30 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BASE = os.environ.get("ZAYAVKA_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-
-
-def create_database() -> str:
-    import psycopg
-
-    name = f"zayavka_bench_{os.getpid()}"
-    with psycopg.connect(f"{BASE}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["ZAYAVKA_DATA_DIR"] = tempfile.mkdtemp(prefix="zayavka-bench-")
-    os.environ.setdefault("ZAYAVKA_SECRET_KEY", "bench")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "zayavka.settings"
-    os.environ["ZAYAVKA_DATABASE_URL"] = f"{BASE}/{name}"
-    return name
-
-
-def drop_database(name: str) -> None:
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(f"{BASE}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+from bench.database import create_database, drop_database  # noqa: E402
 
 
 def main() -> None:
