@@ -11,7 +11,7 @@ from django.test import Client
 
 from tests.portal.conftest import Clients
 from zayavka.accounts.models import ChannelPolicy
-from zayavka.portal.mine import ticket_link
+from zayavka.portal.links import ticket_link
 from zayavka.tickets import actions
 from zayavka.tickets.models import (
     EventKind,

@@ -26,7 +26,6 @@ from zayavka.portal.forms import (
     new_form_token,
 )
 from zayavka.portal.links import linked_ticket_pk
-from zayavka.portal.links import ticket_link as ticket_link  # where callers look for it
 from zayavka.tickets import access, actions, lifecycle
 from zayavka.tickets.models import (
     Attachment,

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zayavka.accounts.models import Channel, User
+from zayavka.accounts.models import Channel
 from zayavka.tickets.access import AnyUser
 from zayavka.tickets.models import Ticket
 from zayavka.workspace import options, search
@@ -22,17 +22,6 @@ if TYPE_CHECKING:  # django-stubs is a development dependency
     from django_stubs_ext import StrOrPromise
 
 NOBODY = "none"
-
-
-def agent_users() -> QuerySet[User]:
-    """Everyone a ticket may be assigned to: the desk's active agents."""
-    return User.objects.filter(agent__isnull=False, is_active=True).order_by(
-        "first_name", "last_name", "username"
-    )
-
-
-def user_label(user: User) -> str:
-    return options.user_label(user)
 
 
 def _select(label: StrOrPromise) -> forms.ChoiceField:

@@ -16,7 +16,6 @@ from zayavka.tickets import access, phone, replies
 from zayavka.tickets.access import AnyUser
 from zayavka.tickets.models import Category, Priority, Status, Ticket
 from zayavka.workspace import options
-from zayavka.workspace.filters import agent_users, user_label
 from zayavka.workspace.widgets import FastSelect
 
 
@@ -24,7 +23,7 @@ class AgentChoiceField(forms.ModelChoiceField):
     """Agents by their names."""
 
     def label_from_instance(self, obj: Any) -> str:
-        return user_label(obj)
+        return options.user_label(obj)
 
 
 class MessageForm(forms.Form):
@@ -153,7 +152,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _set_queryset(self.fields["team"], access.visible_teams(user))
-        _set_queryset(self.fields["agent"], agent_users())
+        _set_queryset(self.fields["agent"], options.agent_users())
         draw_from_cache(
             self,
             {"team": [("", _("keep")), *team_choices(user)], "agent": agent_choices()},
@@ -193,7 +192,7 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only tickets the agent may work on can be picked: others fail validation.
         _set_queryset(self.fields["tickets"], access.agent_tickets(user).order_by())
-        _set_queryset(self.fields["agent"], agent_users())
+        _set_queryset(self.fields["agent"], options.agent_users())
         _set_queryset(self.fields["team"], access.visible_teams(user))
         draw_from_cache(
             self,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
@@ -42,16 +43,17 @@ def teams() -> list[Team]:
     return cached("ws:teams", lambda: list(Team.objects.order_by("name", "pk")))
 
 
-def agents() -> list[User]:
-    """Everyone a ticket may be assigned to: the desk's active agents, by name."""
-    return cached(
-        "ws:agents",
-        lambda: list(
-            User.objects.filter(agent__isnull=False, is_active=True).order_by(
-                "first_name", "last_name", "username"
-            )
-        ),
+def agent_users() -> QuerySet[User]:
+    """Everyone a ticket may be assigned to: the desk's active agents, by name (the
+    queryset a submitted choice is checked against)."""
+    return User.objects.filter(agent__isnull=False, is_active=True).order_by(
+        "first_name", "last_name", "username"
     )
+
+
+def agents() -> list[User]:
+    """`agent_users()`, read once per process for drawing the selects."""
+    return cached("ws:agents", lambda: list(agent_users()))
 
 
 def organizations() -> list[tuple[int, str]]:

@@ -151,7 +151,9 @@ def category_fields(request: HttpRequest) -> HttpResponse:
     """The chosen category's form fields (htmx)."""
     category = _posted_category(request, request.GET)
     return render(
-        request, "workspace/phone.html#category-fields", {"category_fields": _rows(category)}
+        request,
+        "workspace/phone.html#category-fields",
+        {"category_fields": category_rows(category)},
     )
 
 
@@ -176,7 +178,7 @@ def _page(
             form[n] for n in ("new_name", "new_phone", "new_email", "new_organization")
         ],
         "request_fields": [form[n] for n in ("subject", "description", "urgency")],
-        "category_fields": _rows(
+        "category_fields": category_rows(
             category, _posted_answers(request) if posted else {}, field_errors or {}
         ),
         **nav_context(request, "phone"),
@@ -210,11 +212,13 @@ def _posted_answers(request: HttpRequest) -> dict[str, str]:
     }
 
 
-def _rows(
+def category_rows(
     category: Category | None,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
+    """The category's fields as the `category-fields` partial draws them (the phone form
+    and the ticket page's category form alike), with values and errors by key."""
     if category is None:
         return []
     values = values or {}

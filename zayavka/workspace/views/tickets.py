@@ -29,7 +29,7 @@ from zayavka.workspace.forms import (
 from zayavka.workspace.history import history
 from zayavka.workspace.models import CannedResponse, TicketViewer, fill_placeholders
 from zayavka.workspace.views.common import is_htmx, nav_context
-from zayavka.workspace.views.phone import _rows as category_field_rows
+from zayavka.workspace.views.phone import category_rows
 
 DONE = (StatusCategory.RESOLVED, StatusCategory.CLOSED)
 
@@ -164,7 +164,7 @@ def _other_answers(ticket: Ticket) -> list[tuple[str, str]]:
 
 def _category_rows(form: CategoryForm, *, errors: bool = True) -> list[dict[str, Any]]:
     """The chosen category's fields as the phone form's partial draws them."""
-    return category_field_rows(form.chosen(), form.values(), form.field_errors if errors else {})
+    return category_rows(form.chosen(), form.values(), form.field_errors if errors else {})
 
 
 def _viewers(
