@@ -50,7 +50,6 @@ def deadline(
     return describe_deadline(due, met_at=met_at, paused_since=paused_since, now=now)
 
 
-@register.simple_tag
 def next_deadline(ticket: Ticket, now: datetime | None = None) -> Deadline:
     """The deadline a queue row shows: the nearest one still to meet (`next_due`)."""
     if ticket.state in (StatusCategory.RESOLVED, StatusCategory.CLOSED):
