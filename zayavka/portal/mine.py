@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zayavka.accounts.models import Channel, Contact, User
+from zayavka.core.downloads import attachment_response
 from zayavka.portal import membership
 from zayavka.portal.filing import effective_policy, file_reply
 from zayavka.portal.forms import (
@@ -232,18 +232,8 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     )
     if found is None:
         raise Http404("no such file")
-    try:
-        stream = default_storage.open(found.storage_key, "rb")
-    except FileNotFoundError as exc:
-        raise Http404("the file is missing from storage") from exc
     # Always bytes to save: a file from a stranger never runs in our origin.
-    response = FileResponse(
-        stream, as_attachment=True, filename=found.filename, content_type="application/octet-stream"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-cache"
-    return response
+    return attachment_response(found)
 
 
 @require_GET

@@ -1,0 +1,53 @@
+"""Attachments as downloads: saved by the browser, never rendered in our origin.
+
+The workspace and the portal decide who may have a file; both send it through here.
+"""
+
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+
+from zayavka.tickets.models import Attachment
+
+# Types a browser shows as inert data. Anything else (HTML, SVG, XML, scripts …) is
+# sent as bytes: with Content-Disposition: attachment and nosniff it is saved, not run.
+INERT_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/zip",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "text/plain",
+        "text/csv",
+    }
+)
+
+
+def download_type(content_type: str) -> str:
+    value = content_type.split(";", 1)[0].strip().lower()
+    return value if value in INERT_TYPES else "application/octet-stream"
+
+
+def attachment_response(
+    attachment: Attachment, content_type: str = "application/octet-stream"
+) -> FileResponse:
+    """The file as an attachment with headers that keep it inert (nosniff, a sandboxing
+    CSP, private caching); Http404 when storage has lost it."""
+    try:
+        stream = default_storage.open(attachment.storage_key, "rb")
+    except FileNotFoundError as exc:
+        raise Http404("the file is missing from storage") from exc
+    response = FileResponse(
+        stream, as_attachment=True, filename=attachment.filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-cache"
+    return response
