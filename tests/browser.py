@@ -41,6 +41,14 @@ class Browser:
     def open(self, path: str) -> None:
         self.page.goto(self.base_url + path)
 
+    def htmx_ready(self) -> None:
+        """Wait until htmx has wired every element of the page that asks it to: after a
+        boosted navigation a field filled at once could otherwise beat its listener."""
+        self.page.wait_for_function(
+            "() => window.htmx && Array.from(document.querySelectorAll("
+            "'[hx-get], [hx-post]')).every((el) => el['htmx-internal-data'])"
+        )
+
     def screenshot(self, name: str) -> None:
         self.page.screenshot(path=self.shots / f"{self.prefix}-{name}.png", full_page=True)
 

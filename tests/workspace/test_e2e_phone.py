@@ -32,6 +32,7 @@ def test_an_agent_records_a_call_from_a_known_caller(desk: Desk, browser: Browse
 
     page.get_by_role("link", name="New ticket from a call").click()
     expect(page.get_by_role("heading", name="New ticket from a call")).to_be_visible()
+    browser.htmx_ready()
     page.get_by_label("Find the caller by phone, email or name").fill("+7 921 555-01-11")
     caller = page.locator("#callers label.caller", has_text="Олег Смирнов")
     expect(caller).to_contain_text("ООО «Ромашка»")

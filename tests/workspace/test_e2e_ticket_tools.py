@@ -58,6 +58,7 @@ def test_two_agents_on_one_ticket(desk: Desk, browser: Browser) -> None:
     anna = browser.page
     sign_in(anna, browser.base_url, "anna")
     anna.goto(browser.base_url + url)
+    browser.htmx_ready()
     chromium = anna.context.browser
     assert chromium is not None
     second = chromium.new_context(timezone_id="Europe/Moscow", locale="en-GB")
