@@ -63,7 +63,7 @@ def run(database: str, count: int) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from zayavka.core.demo import load_demo
-    from zayavka.tickets import intake
+    from zayavka.tickets.actions import intake
     from zayavka.tickets.inbound import InboundAttachment, InboundMessage, ReplyHints, Sender
     from zayavka.tickets.models import Ticket
     from zayavka.tickets.threading import make_message_id

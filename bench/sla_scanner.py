@@ -193,8 +193,8 @@ def run(count: int, due_share: float, passes: int, batch: int, sizes: list[int])
     from django.utils import timezone
 
     from zayavka.core.demo import load_demo
-    from zayavka.sla import escalation
     from zayavka.sla.models import SlaEscalation
+    from zayavka.tickets.actions import escalation
     from zayavka.tickets.models import EventKind, Outbox, Ticket, TicketEvent
 
     call_command("migrate", verbosity=0)

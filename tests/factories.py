@@ -17,8 +17,8 @@ from zayavka.accounts.models import (
     Team,
     User,
 )
+from zayavka.tickets.actions.intake import IntakeResult
 from zayavka.tickets.inbound import InboundMessage, Sender
-from zayavka.tickets.intake import IntakeResult
 from zayavka.tickets.models import Category, Ticket
 
 

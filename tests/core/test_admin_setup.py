@@ -21,7 +21,8 @@ from zayavka.accounts.models import Contract, User
 from zayavka.sla.business_time import add_business_minutes
 from zayavka.sla.models import Calendar
 from zayavka.sla.service import work_calendar_for
-from zayavka.tickets import intake, outbox
+from zayavka.tickets import outbox
+from zayavka.tickets.actions import intake
 from zayavka.tickets.inbound import InboundAttachment
 from zayavka.tickets.models import Attachment, Priority, Ticket
 

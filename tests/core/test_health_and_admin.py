@@ -16,7 +16,7 @@ from zayavka.accounts.models import User
 from zayavka.core.jobs import beat
 from zayavka.core.logs import JsonFormatter
 from zayavka.core.models import WorkerHeartbeat
-from zayavka.tickets import intake
+from zayavka.tickets.actions import intake
 from zayavka.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db

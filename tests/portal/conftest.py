@@ -15,7 +15,9 @@ from tests.browser import Browser, open_browser
 from tests.factories import AgentFactory, ContactFactory, UserFactory, World
 from zayavka.accounts.models import Contact, User
 from zayavka.core.storage import store_blob
-from zayavka.tickets import actions, catalog
+from zayavka.tickets import catalog
+from zayavka.tickets.actions.messages import add_message
+from zayavka.tickets.actions.tickets import open_ticket
 from zayavka.tickets.inbound import InboundAttachment
 from zayavka.tickets.models import Attachment, Message, Ticket
 
@@ -79,14 +81,14 @@ def _file(name: str, data: bytes) -> InboundAttachment:
 
 def file_ticket(requester: Contact, subject: str, text: str = "Не работает") -> Ticket:
     priority = next(p for p in catalog.priorities() if p.slug == "normal")
-    ticket = actions.open_ticket(
+    ticket = open_ticket(
         subject=subject,
         requester=requester,
         channel="web",
         priority=priority,
         organization=requester.organization,
     )
-    actions.add_message(
+    add_message(
         ticket,
         direction=Message.Direction.INBOUND,
         channel="web",
@@ -113,7 +115,7 @@ def people(world: World) -> Clients:
     anna.save(update_fields=["password"])
     AgentFactory.create(user=anna, teams=[w.team])
     ticket_a = file_ticket(w.oleg, "Не открывается сайт")
-    desk_reply = actions.add_message(
+    desk_reply = add_message(
         ticket_a,
         direction=Message.Direction.OUTBOUND,
         channel="agent",
@@ -121,7 +123,7 @@ def people(world: World) -> Clients:
         author_user=anna,
         attachments=[_file("instruction.txt", b"public instruction")],
     )
-    note = actions.add_message(
+    note = add_message(
         ticket_a,
         direction=Message.Direction.OUTBOUND,
         kind=Message.Kind.NOTE,
@@ -130,7 +132,7 @@ def people(world: World) -> Clients:
         author_user=anna,
         attachments=[_file("secret-note.txt", b"internal only")],
     )
-    held = actions.add_message(
+    held = add_message(
         ticket_a,
         direction=Message.Direction.INBOUND,
         channel="email",

@@ -15,7 +15,8 @@ from tests.factories import World
 from tests.portal.conftest import PASSWORD as CLIENT_PASSWORD
 from tests.portal.conftest import Clients
 from zayavka.accounts.models import User
-from zayavka.tickets import actions
+from zayavka.tickets import catalog
+from zayavka.tickets.actions.tickets import change_status
 from zayavka.tickets.models import Message, Outbox, StatusCategory, Ticket, TicketRating
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -85,9 +86,7 @@ def test_a_client_signs_up_files_a_request_replies_and_rates(
     assert (reply.direction, reply.channel) == (Message.Direction.INBOUND, "portal")
     phone_browser.screenshot("06-ticket")
 
-    actions.change_status(
-        Ticket.objects.get(pk=ticket.pk), actions.status_for(StatusCategory.RESOLVED)
-    )
+    change_status(Ticket.objects.get(pk=ticket.pk), catalog.status_for(StatusCategory.RESOLVED))
     page.reload()
     page.locator("input[name=score][value='5']").check()
     page.locator("#id_comment").fill("Спасибо, быстро!")

@@ -12,7 +12,10 @@ from django.test import Client
 
 from tests.factories import inbound, ticket_of
 from tests.portal.conftest import Clients
-from zayavka.tickets import actions, intake, outbox, replies
+from zayavka.tickets import catalog, outbox
+from zayavka.tickets.actions import intake
+from zayavka.tickets.actions.messages import reply_to_requester
+from zayavka.tickets.actions.tickets import change_status
 from zayavka.tickets.models import Outbox, StatusCategory, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +72,7 @@ def test_the_desks_reply_links_to_the_thread_with_the_reply(
     client: Client, people: Clients
 ) -> None:
     ticket = email_request("o.smirnov@romashka.ru", "Не уходит почта")
-    replies.reply_to_requester(ticket, people.anna, "Очистили очередь, проверьте.")
+    reply_to_requester(ticket, people.anna, "Очистили очередь, проверьте.")
     body = delivered_to("o.smirnov@romashka.ru", "agent_reply")
     page = follow(client, body)
     assert "Очистили очередь, проверьте." in page
@@ -77,17 +80,13 @@ def test_the_desks_reply_links_to_the_thread_with_the_reply(
 
 def test_the_resolution_notice_links_to_the_request(client: Client, people: Clients) -> None:
     ticket = email_request("o.smirnov@romashka.ru", "Принтер не печатает")
-    actions.change_status(
-        ticket, actions.status_for(StatusCategory.RESOLVED), actor_user=people.anna
-    )
+    change_status(ticket, catalog.status_for(StatusCategory.RESOLVED), actor_user=people.anna)
     body = delivered_to("o.smirnov@romashka.ru", "ticket_resolved")
     assert "Принтер не печатает" in follow(client, body)
 
 
 def test_an_unconfirmed_requesters_resolution_notice_has_no_link(people: Clients) -> None:
     ticket = email_request("stranger@spam.example", "Купите таблетки")
-    actions.change_status(
-        ticket, actions.status_for(StatusCategory.RESOLVED), actor_user=people.anna
-    )
+    change_status(ticket, catalog.status_for(StatusCategory.RESOLVED), actor_user=people.anna)
     body = delivered_to("stranger@spam.example", "ticket_resolved")
     assert "/portal/open/" not in body

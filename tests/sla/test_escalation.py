@@ -18,12 +18,15 @@ from hypothesis import strategies as st
 from tests.factories import World, inbound, ticket_of
 from zayavka.accounts.models import Agent, Team, User
 from zayavka.core import queue
-from zayavka.sla import escalation
 from zayavka.sla.business_time import add_business_minutes, business_time_between
 from zayavka.sla.calendars import builtin_calendar
-from zayavka.sla.escalation import next_check_at, pending_steps, scan, warning_at
+from zayavka.sla.escalation import next_check_at, pending_steps, warning_at
 from zayavka.sla.models import Calendar, SlaEscalation, SlaPlan, SlaTarget
-from zayavka.tickets import actions, intake, outbox
+from zayavka.tickets import catalog, outbox
+from zayavka.tickets.actions import intake
+from zayavka.tickets.actions.escalation import ScanReport, scan
+from zayavka.tickets.actions.messages import add_message
+from zayavka.tickets.actions.tickets import change_contract, change_priority, change_status
 from zayavka.tickets.models import (
     EventKind,
     Message,
@@ -197,7 +200,7 @@ def test_a_new_ticket_is_checked_at_its_first_warning(desk: World) -> None:
 
 def test_the_first_reply_from_the_desk_ends_the_first_response_steps(desk: World) -> None:
     ticket = request(msk(3, 17))
-    actions.add_message(
+    add_message(
         ticket,
         direction=Message.Direction.OUTBOUND,
         channel="email",
@@ -212,7 +215,7 @@ def test_the_first_reply_from_the_desk_ends_the_first_response_steps(desk: World
 
 def test_an_internal_note_is_not_a_first_response(desk: World) -> None:
     ticket = request(msk(3, 17))
-    actions.add_message(
+    add_message(
         ticket,
         direction=Message.Direction.OUTBOUND,
         kind=Message.Kind.NOTE,
@@ -341,7 +344,7 @@ def test_the_plan_sets_the_warning_share_and_the_delay_for_the_head(desk: World)
 
 def test_a_paused_ticket_is_not_escalated_and_its_clock_comes_back(desk: World) -> None:
     ticket = request(msk(3, 17))
-    actions.add_message(
+    add_message(
         ticket,
         direction=Message.Direction.OUTBOUND,
         channel="email",
@@ -349,12 +352,12 @@ def test_a_paused_ticket_is_not_escalated_and_its_clock_comes_back(desk: World) 
         author_user=User.objects.get(username="ivanov"),
         at=msk(5, 9),
     )
-    actions.change_status(ticket, actions.status_for(StatusCategory.PENDING), at=msk(5, 9))
+    change_status(ticket, catalog.status_for(StatusCategory.PENDING), at=msk(5, 9))
     assert refreshed(ticket).sla_next_check_at is None
     assert scan(now=msk(10, 12)).tickets == 0
     # The requester answers on Tuesday the 10th at 9:00: of the 16 promised hours, 2 were
     # used on the 3rd; 14 are left: 10 on Tuesday and 4 on Wednesday.
-    actions.change_status(ticket, actions.status_for(StatusCategory.OPEN), at=msk(10, 9))
+    change_status(ticket, catalog.status_for(StatusCategory.OPEN), at=msk(10, 9))
     ticket = refreshed(ticket)
     assert ticket.resolution_due == msk(11, 13)
     # The warning comes when 80 % of the promise is used: 2 + 10 + 0:48 hours.
@@ -364,7 +367,7 @@ def test_a_paused_ticket_is_not_escalated_and_its_clock_comes_back(desk: World) 
 
 def test_a_resolved_ticket_drops_out(desk: World) -> None:
     ticket = request(msk(3, 17))
-    actions.change_status(ticket, actions.status_for(StatusCategory.RESOLVED), at=msk(5, 10))
+    change_status(ticket, catalog.status_for(StatusCategory.RESOLVED), at=msk(5, 10))
     assert refreshed(ticket).sla_next_check_at is None
     assert scan(now=msk(20, 12)).tickets == 0
     assert history(ticket) == []
@@ -383,7 +386,7 @@ def test_a_higher_priority_moves_the_deadlines_and_the_next_check(desk: World) -
     scan(now=msk(5, 12, 12))  # the normal first response warning went out
     assert told(ticket, "sla_warning") == [ASSIGNEE]
     petrova = User.objects.get(username="petrova")
-    actions.change_priority(
+    change_priority(
         ticket, Priority.objects.get(slug="urgent"), actor_user=petrova, at=msk(5, 12, 15)
     )
     ticket = refreshed(ticket)
@@ -412,7 +415,7 @@ def test_a_contract_change_recomputes_the_deadlines(desk: World) -> None:
     veter = desk.veter_contract
     veter.sla_plan = desk.romashka_contract.sla_plan
     veter.save()
-    actions.change_contract(ticket, veter, at=msk(6, 17, 30))
+    change_contract(ticket, veter, at=msk(6, 17, 30))
     ticket = refreshed(ticket)
     assert ticket.organization_id == desk.veter.pk
     assert ticket.first_response_due == msk(6, 21)  # 24/7: four hours of the clock
@@ -426,7 +429,7 @@ def test_a_contract_change_recomputes_the_deadlines(desk: World) -> None:
         "to": msk(6, 21).astimezone(UTC).isoformat(),
     }
     # Without a contract there is no promise, and nothing to watch.
-    actions.change_contract(ticket, None, at=msk(6, 17, 40))
+    change_contract(ticket, None, at=msk(6, 17, 40))
     ticket = refreshed(ticket)
     assert ticket.resolution_due is None and ticket.sla_next_check_at is None
 
@@ -444,7 +447,9 @@ def test_a_burst_of_breaches_is_not_held_back_by_the_automatic_mail_cap(
 
 
 def test_the_scanner_runs_every_minute_in_the_workers_scheduler() -> None:
-    job = next(job for job in queue.PERIODIC_JOBS if job.func == "zayavka.sla.escalation.scan")
+    job = next(
+        job for job in queue.PERIODIC_JOBS if job.func == "zayavka.tickets.actions.escalation.scan"
+    )
     assert job.schedule == {"minute": "*"}
 
 
@@ -458,7 +463,7 @@ def test_two_scanners_at_once_take_each_step_exactly_once(desk: World) -> None:
         pytest.skip("SQLite has a single writer; row locks are PostgreSQL's")
     tickets = [request(msk(3, 17), external_id=str(n)) for n in range(24)]
     start = threading.Barrier(2)
-    reports: list[escalation.ScanReport] = []
+    reports: list[ScanReport] = []
     errors: list[BaseException] = []
 
     def run() -> None:

@@ -37,7 +37,7 @@ from zayavka.sla.service import (
     work_calendar_for,
     working_periods,
 )
-from zayavka.tickets import actions
+from zayavka.tickets.actions import tickets as ticket_actions
 from zayavka.tickets.models import Priority, Ticket
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -249,7 +249,7 @@ def test_paused_time_moves_the_resolution_deadline_only(plan: SlaPlan) -> None:
 
 
 def open_ticket(world: World, contract: Contract, slug: str = "normal") -> Ticket:
-    ticket = actions.open_ticket(
+    ticket = ticket_actions.open_ticket(
         subject="Не открывается сайт",
         requester=world.oleg,
         channel="email",
@@ -269,28 +269,24 @@ def test_stamping_a_ticket_reports_exactly_the_fields_it_changed(
 ) -> None:
     ticket = open_ticket(world, contract_on(plan))
     changed = stamp_ticket_deadlines(ticket)
-    # The escalation scanner's next check moves with the deadlines.
-    assert changed == ["first_response_due", "resolution_due", "sla_next_check_at"]
+    assert changed == ["first_response_due", "resolution_due"]
+    # The escalation scanner's next check is the action's to move with the deadlines.
+    changed += ticket_actions.refresh_next_check(ticket)
+    assert changed[-1] == "sla_next_check_at"
     ticket.save(update_fields=changed)
     ticket = Ticket.objects.get(pk=ticket.pk)
     assert utc(ticket.resolution_due) == utc(msk(2026, 3, 17, 14, 30))
     assert stamp_ticket_deadlines(ticket) == []
 
     ticket.priority = priority("urgent")
-    assert stamp_ticket_deadlines(ticket) == [
-        "first_response_due",
-        "resolution_due",
-        "sla_next_check_at",
-    ]
+    assert stamp_ticket_deadlines(ticket) == ["first_response_due", "resolution_due"]
     assert ticket.resolution_due == msk(2026, 3, 13, 20, 30)
+    assert ticket_actions.refresh_next_check(ticket) == ["sla_next_check_at"]
 
     ticket.contract = None
-    assert stamp_ticket_deadlines(ticket) == [
-        "first_response_due",
-        "resolution_due",
-        "sla_next_check_at",
-    ]
+    assert stamp_ticket_deadlines(ticket) == ["first_response_due", "resolution_due"]
     assert ticket.first_response_due is None and ticket.resolution_due is None
+    assert ticket_actions.refresh_next_check(ticket) == ["sla_next_check_at"]
     assert ticket.sla_next_check_at is None
 
 
@@ -300,12 +296,13 @@ def test_a_deadline_already_met_stays_as_it_was(world: World, plan: SlaPlan) -> 
     stamp_ticket_deadlines(ticket)
     ticket.first_responded_at = msk(2026, 3, 16, 10, 0)
     ticket.priority = priority("urgent")
-    assert stamp_ticket_deadlines(ticket) == ["resolution_due", "sla_next_check_at"]
+    assert stamp_ticket_deadlines(ticket) == ["resolution_due"]
     assert ticket.first_response_due == msk(2026, 3, 16, 12, 30)
     ticket.resolved_at = msk(2026, 3, 16, 11, 0)
     ticket.priority = priority("normal")
     # A resolved ticket keeps its deadlines and leaves the scanner's sight.
-    assert stamp_ticket_deadlines(ticket) == ["sla_next_check_at"]
+    assert stamp_ticket_deadlines(ticket) == []
+    ticket_actions.refresh_next_check(ticket)
     assert ticket.resolution_due == msk(2026, 3, 13, 20, 30)
     assert ticket.sla_next_check_at is None
 

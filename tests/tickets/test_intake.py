@@ -9,7 +9,9 @@ from django.core import mail
 
 from tests.factories import World, inbound, ticket_of
 from zayavka.accounts.models import Contact, ContactAddress
-from zayavka.tickets import actions, intake
+from zayavka.tickets import catalog
+from zayavka.tickets.actions import intake
+from zayavka.tickets.actions.tickets import change_status
 from zayavka.tickets.inbound import InboundAttachment, ReplyHints, Sender
 from zayavka.tickets.models import (
     Attachment,
@@ -224,7 +226,7 @@ def test_a_stranger_quoting_a_ticket_number_gets_a_new_flagged_linked_ticket(
 
 def test_a_reply_to_a_resolved_ticket_reopens_it(world: World) -> None:
     ticket = ticket_of(intake.receive(inbound(email="o.smirnov@romashka.ru", external_id="1")))
-    actions.change_status(ticket, actions.status_for(StatusCategory.RESOLVED))
+    change_status(ticket, catalog.status_for(StatusCategory.RESOLVED))
     intake.receive(
         inbound(
             "Снова не работает",
@@ -241,7 +243,7 @@ def test_a_reply_to_a_resolved_ticket_reopens_it(world: World) -> None:
 
 def test_the_requesters_answer_moves_a_waiting_ticket_back_to_work(world: World) -> None:
     ticket = ticket_of(intake.receive(inbound(email="o.smirnov@romashka.ru", external_id="1")))
-    actions.change_status(ticket, actions.status_for(StatusCategory.PENDING))
+    change_status(ticket, catalog.status_for(StatusCategory.PENDING))
     intake.receive(
         inbound(
             "Ответ",
@@ -256,7 +258,7 @@ def test_the_requesters_answer_moves_a_waiting_ticket_back_to_work(world: World)
 
 def test_a_reply_to_a_closed_ticket_opens_a_new_one_linked_to_it(world: World) -> None:
     old = ticket_of(intake.receive(inbound(email="o.smirnov@romashka.ru", external_id="1")))
-    actions.change_status(old, actions.status_for(StatusCategory.CLOSED))
+    change_status(old, catalog.status_for(StatusCategory.CLOSED))
     result = intake.receive(
         inbound(
             email="o.smirnov@romashka.ru",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -11,7 +11,10 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.factories import World, inbound, ticket_of
-from zayavka.tickets import actions, intake, lifecycle, outbox
+from zayavka.tickets import catalog, outbox, tokens
+from zayavka.tickets.actions import intake
+from zayavka.tickets.actions.lifecycle import auto_close, rate_resolution
+from zayavka.tickets.actions.tickets import change_status
 from zayavka.tickets.inbound import ReplyHints
 from zayavka.tickets.models import StatusCategory, Ticket, TicketRating
 
@@ -24,9 +27,9 @@ def open_ticket(world: World, external_id: str = "1") -> Ticket:
 
 
 def resolve(ticket: Ticket, days_ago: float = 0) -> None:
-    actions.change_status(
+    change_status(
         ticket,
-        actions.status_for(StatusCategory.RESOLVED),
+        catalog.status_for(StatusCategory.RESOLVED),
         at=timezone.now() - timedelta(days=days_ago),
     )
 
@@ -75,7 +78,8 @@ def test_an_out_of_range_score_is_refused(world: World, client: Client) -> None:
     ticket = open_ticket(world)
     resolve(ticket)
     ticket.refresh_from_db()
-    path = f"/rate/{lifecycle.rating_token(ticket)}/"
+    assert ticket.resolved_at is not None
+    path = f"/rate/{tokens.rating_token(ticket.pk, ticket.resolved_at)}/"
     assert client.post(path, {"score": "9"}).status_code == 200
     assert not TicketRating.objects.exists()
 
@@ -84,8 +88,8 @@ def test_every_resolution_is_rated_on_its_own(world: World) -> None:
     ticket = open_ticket(world)
     resolve(ticket, days_ago=1)
     ticket.refresh_from_db()
-    first = lifecycle.ticket_for_rating(lifecycle.rating_token(ticket))
-    lifecycle.rate_resolution(*first, score=2, comment="")
+    first = resolution_of(ticket)
+    rate_resolution(*first, score=2, comment="")
     intake.receive(
         inbound(
             email="o.smirnov@romashka.ru",
@@ -96,8 +100,8 @@ def test_every_resolution_is_rated_on_its_own(world: World) -> None:
     ticket.refresh_from_db()
     resolve(ticket)
     ticket.refresh_from_db()
-    second = lifecycle.ticket_for_rating(lifecycle.rating_token(ticket))
-    lifecycle.rate_resolution(*second, score=5, comment="")
+    second = resolution_of(ticket)
+    rate_resolution(*second, score=5, comment="")
     assert sorted(ticket.ratings.values_list("score", flat=True)) == [2, 5]
 
 
@@ -106,14 +110,14 @@ def test_a_resolved_ticket_closes_after_three_quiet_days(world: World) -> None:
     fresh = open_ticket(world, "2")
     resolve(stale, days_ago=3.1)
     resolve(fresh, days_ago=2)
-    assert lifecycle.auto_close() == 1
+    assert auto_close() == 1
     stale.refresh_from_db()
     fresh.refresh_from_db()
     assert stale.state == StatusCategory.CLOSED and stale.closed_at is not None
     assert fresh.state == StatusCategory.RESOLVED
     event = stale.events.filter(kind="status").last()
     assert event is not None and event.data["reason"] == "auto_close"
-    assert lifecycle.auto_close() == 0  # a second pass (or a second machine) does nothing
+    assert auto_close() == 0  # a second pass (or a second machine) does nothing
 
 
 def test_the_quiet_period_follows_the_contract(world: World) -> None:
@@ -121,8 +125,8 @@ def test_the_quiet_period_follows_the_contract(world: World) -> None:
     world.romashka_contract.save()
     ticket = open_ticket(world)
     resolve(ticket, days_ago=4)
-    assert lifecycle.auto_close() == 0
-    assert lifecycle.auto_close(now=timezone.now() + timedelta(days=1, minutes=1)) == 1
+    assert auto_close() == 0
+    assert auto_close(now=timezone.now() + timedelta(days=1, minutes=1)) == 1
 
 
 def test_a_reply_before_the_quiet_period_ends_reopens_instead(world: World) -> None:
@@ -135,6 +139,13 @@ def test_a_reply_before_the_quiet_period_ends_reopens_instead(world: World) -> N
             reply=ReplyHints(ticket_number=ticket.number),
         )
     )
-    assert lifecycle.auto_close(now=timezone.now() + timedelta(days=5)) == 0
+    assert auto_close(now=timezone.now() + timedelta(days=5)) == 0
     ticket.refresh_from_db()
     assert ticket.state == StatusCategory.OPEN
+
+
+def resolution_of(ticket: Ticket) -> tuple[Ticket, datetime]:
+    """The ticket and resolution its rating link in the resolution notice is for."""
+    assert ticket.resolved_at is not None
+    pk, resolved_at = tokens.rating_of_token(tokens.rating_token(ticket.pk, ticket.resolved_at))
+    return Ticket.objects.get(pk=pk), resolved_at

@@ -12,7 +12,8 @@ from django.core import mail
 from django.utils import timezone
 
 from tests.factories import World, inbound, ticket_of
-from zayavka.tickets import intake, notifications, outbox
+from zayavka.tickets import notifications, outbox
+from zayavka.tickets.actions import intake
 from zayavka.tickets.models import Outbox, Ticket
 from zayavka.tickets.notifications import queue_email
 

@@ -10,7 +10,8 @@ from django.core import mail
 from django.utils import timezone
 
 from tests.factories import World, inbound
-from zayavka.tickets import intake, outbox
+from zayavka.tickets import outbox
+from zayavka.tickets.actions import intake
 from zayavka.tickets.models import Outbox
 
 pytestmark = pytest.mark.django_db

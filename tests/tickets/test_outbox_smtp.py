@@ -27,7 +27,8 @@ from django.utils import timezone
 
 from tests.channels.email.mailbuilder import raw_mail
 from tests.factories import World, inbound, ticket_of
-from zayavka.tickets import intake, outbox
+from zayavka.tickets import outbox
+from zayavka.tickets.actions import intake
 from zayavka.tickets.models import Outbox
 from zayavka.tickets.threading import LOOP_HEADER, ticket_number_from_message_id
 

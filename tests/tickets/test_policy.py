@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from tests.factories import ContactFactory, World, inbound, ticket_of
 from zayavka.accounts.models import ChannelPolicy, Contact, ContentKind
 from zayavka.core.storage import read_blob
-from zayavka.tickets import intake, notifications, outbox
+from zayavka.tickets import notifications, outbox
+from zayavka.tickets.actions import intake
 from zayavka.tickets.inbound import InboundAttachment, ReplyHints
 from zayavka.tickets.models import Attachment, EventKind, Outbox, RawInput
 from zayavka.tickets.policy import Policy, content_kinds, policy_for, screen

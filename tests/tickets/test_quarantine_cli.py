@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.factories import World, inbound
-from zayavka.tickets import intake
+from zayavka.tickets.actions import intake
 from zayavka.tickets.models import RawInput, Ticket
 
 pytestmark = pytest.mark.django_db

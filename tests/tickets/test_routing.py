@@ -18,7 +18,14 @@ from hypothesis import strategies as st
 
 from tests.factories import AgentFactory, UserFactory, World, inbound, ticket_of
 from zayavka.accounts.models import Agent, RoutingRule, Team, User
-from zayavka.tickets import assignment, intake, routing
+from zayavka.tickets import routing
+from zayavka.tickets.actions import intake
+from zayavka.tickets.actions.assignment import (
+    TicketAlreadyTaken,
+    assign_ticket,
+    auto_assign,
+    take_ticket,
+)
 from zayavka.tickets.models import (
     Category,
     EventKind,
@@ -255,14 +262,14 @@ def test_round_robin_goes_on_after_the_last_agent_when_that_agent_leaves_the_shi
 def test_an_agent_who_took_the_ticket_meanwhile_keeps_it(world: World, onec: Team) -> None:
     anna, boris = agent("anna", onec), agent("boris", onec)
     stale = file_ticket_in(onec)
-    assignment.take_ticket(Ticket.objects.get(pk=stale.pk), boris.user)
+    take_ticket(Ticket.objects.get(pk=stale.pk), boris.user)
 
-    assert routing.assign(stale) is None
+    assert auto_assign(stale) is None
 
     assert Ticket.objects.get(pk=stale.pk).assignee == boris.user
     onec.refresh_from_db()
     assert onec.last_assigned is None
-    assert routing.assign(file_ticket_in(onec)) == anna
+    assert auto_assign(file_ticket_in(onec)) == anna
 
 
 def file_ticket_in(team: Team) -> Ticket:
@@ -394,8 +401,8 @@ def test_an_agent_takes_an_unassigned_ticket_from_the_queue(world: World) -> Non
     anna = agent("anna", world.team)
     ticket = file_ticket(category="site-down")
 
-    assignment.take_ticket(ticket, anna.user)
-    assignment.take_ticket(ticket, anna.user)  # a second click changes nothing
+    take_ticket(ticket, anna.user)
+    take_ticket(ticket, anna.user)  # a second click changes nothing
 
     ticket.refresh_from_db()
     assert ticket.assignee == anna.user
@@ -406,11 +413,11 @@ def test_an_agent_takes_an_unassigned_ticket_from_the_queue(world: World) -> Non
 def test_taking_a_ticket_someone_else_has_needs_force(world: World) -> None:
     anna, boris = agent("anna", world.team), agent("boris", world.team)
     ticket = file_ticket(category="site-down")
-    assignment.take_ticket(ticket, anna.user)
+    take_ticket(ticket, anna.user)
 
-    with pytest.raises(assignment.TicketAlreadyTaken):
-        assignment.take_ticket(Ticket.objects.get(pk=ticket.pk), boris.user)
-    assignment.take_ticket(Ticket.objects.get(pk=ticket.pk), boris.user, force=True)
+    with pytest.raises(TicketAlreadyTaken):
+        take_ticket(Ticket.objects.get(pk=ticket.pk), boris.user)
+    take_ticket(Ticket.objects.get(pk=ticket.pk), boris.user, force=True)
 
     ticket.refresh_from_db()
     assert ticket.assignee == boris.user
@@ -428,8 +435,8 @@ def test_a_restricted_teams_tickets_are_taken_only_by_its_members(world: World) 
 
     for user in (outsider.user, client_user):
         with pytest.raises(PermissionDenied):
-            assignment.take_ticket(ticket, user)
-    assignment.take_ticket(ticket, member.user)
+            take_ticket(ticket, user)
+    take_ticket(ticket, member.user)
 
     assert Ticket.objects.get(pk=ticket.pk).assignee == member.user
 
@@ -441,10 +448,10 @@ def test_a_ticket_moved_into_a_restricted_team_cannot_be_taken_from_a_stale_page
     lead = agent("lead", security)
     outsider = agent("outsider", world.team)
     seen_earlier = file_ticket(category="site-down")
-    assignment.assign_ticket(Ticket.objects.get(pk=seen_earlier.pk), team=security, by=lead.user)
+    assign_ticket(Ticket.objects.get(pk=seen_earlier.pk), team=security, by=lead.user)
 
     with pytest.raises(PermissionDenied):
-        assignment.take_ticket(seen_earlier, outsider.user)
+        take_ticket(seen_earlier, outsider.user)
     assert Ticket.objects.get(pk=seen_earlier.pk).assignee is None
 
 
@@ -453,14 +460,14 @@ def test_an_inactive_agent_cannot_take_tickets(world: World) -> None:
     ticket = file_ticket(category="site-down")
 
     with pytest.raises(PermissionDenied):
-        assignment.take_ticket(ticket, gone.user)
+        take_ticket(ticket, gone.user)
 
 
 def test_a_lead_assigns_a_ticket_and_the_agent_is_told(world: World) -> None:
     lead, anna = agent("lead", world.team), agent("anna", world.team)
     ticket = file_ticket(category="site-down")
 
-    assignment.assign_ticket(ticket, agent=anna.user, by=lead.user)
+    assign_ticket(ticket, agent=anna.user, by=lead.user)
 
     ticket.refresh_from_db()
     assert ticket.assignee == anna.user
@@ -472,9 +479,9 @@ def test_a_lead_assigns_a_ticket_and_the_agent_is_told(world: World) -> None:
 def test_a_lead_moves_a_ticket_to_another_team_queue(world: World, onec: Team) -> None:
     lead, anna = agent("lead", world.team, onec), agent("anna", world.team)
     ticket = file_ticket(category="site-down")
-    assignment.take_ticket(ticket, anna.user)
+    take_ticket(ticket, anna.user)
 
-    assignment.assign_ticket(ticket, team=onec, by=lead.user)
+    assign_ticket(ticket, team=onec, by=lead.user)
 
     ticket.refresh_from_db()
     assert ticket.team == onec and ticket.assignee is None
@@ -490,10 +497,10 @@ def test_nobody_is_assigned_a_restricted_teams_ticket_from_outside_it(world: Wor
     ticket = file_ticket(category="site-down")
 
     with pytest.raises(ValueError, match="may not work"):
-        assignment.assign_ticket(ticket, team=security, agent=outsider.user, by=lead.user)
+        assign_ticket(ticket, team=security, agent=outsider.user, by=lead.user)
     with pytest.raises(PermissionDenied):
-        assignment.assign_ticket(ticket, team=security, by=outsider.user)
-    assignment.assign_ticket(ticket, team=security, agent=lead.user, by=lead.user)
+        assign_ticket(ticket, team=security, by=outsider.user)
+    assign_ticket(ticket, team=security, agent=lead.user, by=lead.user)
 
     ticket.refresh_from_db()
     assert (ticket.team, ticket.assignee) == (security, lead.user)
@@ -572,14 +579,14 @@ def test_two_assignments_at_once_never_pick_from_the_same_state(world: World, mo
                 Team.objects.select_for_update().get(pk=team.pk)
                 locked.set()
                 time.sleep(0.3)  # the other assignment starts now and must wait for this one
-                chosen["first"] = routing.assign(first)
+                chosen["first"] = auto_assign(first)
         finally:
             connection.close()
 
     def waiter() -> None:
         try:
             locked.wait(5)
-            chosen["second"] = routing.assign(second)
+            chosen["second"] = auto_assign(second)
         finally:
             connection.close()
 

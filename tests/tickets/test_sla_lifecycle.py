@@ -10,9 +10,13 @@ from django.core import mail
 
 from tests.factories import World, inbound, ticket_of
 from zayavka.accounts.models import Agent, User
-from zayavka.sla import escalation
 from zayavka.sla.models import Calendar, SlaPlan, SlaTarget
-from zayavka.tickets import actions, intake, lifecycle, outbox
+from zayavka.tickets import catalog, outbox, tokens
+from zayavka.tickets.actions import intake
+from zayavka.tickets.actions.escalation import scan
+from zayavka.tickets.actions.lifecycle import auto_close, rate_resolution
+from zayavka.tickets.actions.messages import add_message
+from zayavka.tickets.actions.tickets import change_status
 from zayavka.tickets.inbound import ReplyHints
 from zayavka.tickets.models import Message, Priority, StatusCategory, Ticket
 
@@ -70,7 +74,7 @@ def test_a_request_lives_against_its_deadline_from_email_to_rating(
     assert "Сергей Орлов" in registration and "+7 812 363-17-87" in registration  # R26
 
     # Monday 10:00 the agent asks a question: the clock stops.
-    actions.change_status(ticket, actions.status_for(StatusCategory.PENDING), at=msk(23, 10))
+    change_status(ticket, catalog.status_for(StatusCategory.PENDING), at=msk(23, 10))
     # Tuesday 10:00 the requester answers: 10 working hours passed, the deadline moves.
     intake.receive(
         inbound(
@@ -87,12 +91,12 @@ def test_a_request_lives_against_its_deadline_from_email_to_rating(
     assert ticket.resolution_due == msk(25, 14, 30)
 
     # Resolved Wednesday noon, silent for three days: closed; then rated.
-    actions.change_status(ticket, actions.status_for(StatusCategory.RESOLVED), at=msk(25, 12))
-    assert lifecycle.auto_close(now=msk(28, 11, 59)) == 0
-    assert lifecycle.auto_close(now=msk(28, 12, 1)) == 1
+    change_status(ticket, catalog.status_for(StatusCategory.RESOLVED), at=msk(25, 12))
+    assert auto_close(now=msk(28, 11, 59)) == 0
+    assert auto_close(now=msk(28, 12, 1)) == 1
     ticket.refresh_from_db()
     assert ticket.state == StatusCategory.CLOSED
-    lifecycle.rate_resolution(*lifecycle.ticket_for_rating(lifecycle.rating_token(ticket)), 5, "")
+    rate_resolution(*resolution_of(ticket), 5, "")
     assert ticket.ratings.get().score == 5
 
 
@@ -142,7 +146,7 @@ def test_a_missed_deadline_reaches_the_assignee_the_lead_and_then_the_head(
 
     def mailed(now: datetime) -> list[str]:
         mail.outbox.clear()
-        escalation.scan(now=now)
+        scan(now=now)
         outbox.deliver_due()
         return sorted(address for message in mail.outbox for address in message.to)
 
@@ -156,7 +160,7 @@ def test_a_missed_deadline_reaches_the_assignee_the_lead_and_then_the_head(
 
     # The answer comes at last; the resolution is made before its own warning.
     ticket.refresh_from_db()
-    actions.add_message(
+    add_message(
         ticket,
         direction=Message.Direction.OUTBOUND,
         channel="email",
@@ -164,7 +168,7 @@ def test_a_missed_deadline_reaches_the_assignee_the_lead_and_then_the_head(
         author_user=ivanov,
         at=msk(23, 13, 45),
     )
-    actions.change_status(ticket, actions.status_for(StatusCategory.RESOLVED), at=msk(24, 11))
+    change_status(ticket, catalog.status_for(StatusCategory.RESOLVED), at=msk(24, 11))
     outbox.deliver_due()  # the resolution notice
     assert mailed(msk(30, 12)) == []
     kinds = list(ticket.events.values_list("kind", flat=True))
@@ -173,3 +177,10 @@ def test_a_missed_deadline_reaches_the_assignee_the_lead_and_then_the_head(
         "sla_breach",
         "escalated",
     ]
+
+
+def resolution_of(ticket: Ticket) -> tuple[Ticket, datetime]:
+    """The ticket and resolution its rating link in the resolution notice is for."""
+    assert ticket.resolved_at is not None
+    pk, resolved_at = tokens.rating_of_token(tokens.rating_token(ticket.pk, ticket.resolved_at))
+    return Ticket.objects.get(pk=pk), resolved_at

@@ -16,7 +16,9 @@ from django.utils import translation
 from tests.browser import Browser, open_browser
 from tests.factories import AgentFactory, UserFactory, World
 from zayavka.accounts.models import Contact, Team, User
-from zayavka.tickets import actions, catalog
+from zayavka.tickets import catalog
+from zayavka.tickets.actions.messages import add_message
+from zayavka.tickets.actions.tickets import open_ticket
 from zayavka.tickets.models import Message, Ticket
 
 PASSWORD = "correct horse battery staple"
@@ -95,7 +97,7 @@ def file_ticket(
     priority = kwargs.pop("priority", None) or next(
         p for p in catalog.priorities() if p.slug == "normal"
     )
-    ticket = actions.open_ticket(
+    ticket = open_ticket(
         subject=subject or f"Вопрос {next(_subjects)}",
         requester=requester,
         channel=kwargs.pop("channel", "email"),
@@ -105,7 +107,7 @@ def file_ticket(
         at=at,
         **kwargs,
     )
-    actions.add_message(
+    add_message(
         ticket,
         direction=Message.Direction.INBOUND,
         channel=ticket.channel,

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from tests.workspace.conftest import Desk, file_ticket
-from zayavka.tickets import actions, relations
+from zayavka.tickets.actions.messages import add_message, mark_abusive
 from zayavka.tickets.models import EventKind, Message, Outbox, StatusCategory, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -50,14 +50,14 @@ def test_an_agent_flags_a_message_as_abusive_and_the_history_says_so(
         {"message": message.pk, "abusive": False},
     ]
     # Asking for what already is changes nothing.
-    assert not relations.mark_abusive(message, abusive=False, by=desk.anna)
+    assert not mark_abusive(message, abusive=False, by=desk.anna)
     assert rude.events.filter(kind=EventKind.FLAGGED).count() == 2
 
 
 def test_only_the_requesters_messages_can_be_flagged(
     desk: Desk, client: Client, rude: Ticket
 ) -> None:
-    reply = actions.add_message(
+    reply = add_message(
         rude,
         direction=Message.Direction.OUTBOUND,
         channel="agent",
@@ -77,7 +77,7 @@ def test_only_the_requesters_messages_can_be_flagged(
 def test_closing_without_reply_sends_nothing_and_is_recorded(
     desk: Desk, client: Client, rude: Ticket
 ) -> None:
-    relations.mark_abusive(rude.messages.get(), by=desk.anna)
+    mark_abusive(rude.messages.get(), by=desk.anna)
     mails_before = set(Outbox.objects.values_list("pk", flat=True))
     client.force_login(desk.anna)
     response = client.post(f"/desk/t/{rude.number}/close-silently/")

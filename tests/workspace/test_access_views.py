@@ -8,8 +8,9 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 
 from tests.workspace.conftest import PASSWORD, Desk, file_ticket
-from zayavka.tickets import replies
+from zayavka.tickets.actions.messages import add_note
 from zayavka.tickets.models import Message, Ticket
+from zayavka.tickets.uploads import Upload
 from zayavka.workspace import urls as workspace_urls
 
 pytestmark = pytest.mark.django_db
@@ -20,11 +21,11 @@ OPEN_TO_ALL = {"login", "logout"}
 @pytest.fixture
 def secret(desk: Desk) -> Ticket:
     ticket = file_ticket(desk.world, "Утечка пароля бухгалтерии", team=desk.security)
-    replies.add_note(
+    add_note(
         ticket,
         desk.vera,
         "Журнал входов",
-        [replies.Upload("журнал.txt", "text/plain", b"secret log")],
+        [Upload("журнал.txt", "text/plain", b"secret log")],
     )
     return ticket
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from tests.workspace.conftest import Desk, file_ticket
-from zayavka.tickets import actions
+from zayavka.tickets.actions.tickets import change_category
 from zayavka.tickets.models import Category, CategoryField, EventKind, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +165,7 @@ def test_an_inactive_category_cannot_be_chosen(
 
 
 def test_saving_the_same_answers_changes_nothing(desk: Desk, ticket: Ticket) -> None:
-    assert not actions.change_category(
+    assert not change_category(
         ticket, desk.world.category, {"site_domain": "romashka-shop.ru", "version": "1.2"}
     )
     assert not ticket.events.filter(kind=EventKind.FIELDS).exists()

@@ -10,7 +10,7 @@ import pytest
 
 from tests.browser import Browser
 from tests.workspace.conftest import PASSWORD, Desk, file_ticket
-from zayavka.tickets import relations
+from zayavka.tickets.actions.relations import relate_tickets
 from zayavka.tickets.models import Category, CategoryField
 from zayavka.workspace.models import TicketViewer
 
@@ -52,7 +52,7 @@ def test_two_agents_on_one_ticket(desk: Desk, browser: Browser) -> None:
         w, "Не уходит почта", team=w.team, category=w.category, fields={"version": "1.2"}
     )
     other = file_ticket(w, "Сбой хостинга", team=w.team)
-    relations.relate_tickets(ticket, other, "related", by=desk.anna)
+    relate_tickets(ticket, other, "related", by=desk.anna)
     url = f"/desk/t/{ticket.number}/"
 
     anna = browser.page

@@ -8,7 +8,8 @@ from django.test import Client
 
 from tests.factories import inbound
 from tests.workspace.conftest import Desk, file_ticket
-from zayavka.tickets import intake, relations
+from zayavka.tickets.actions import intake
+from zayavka.tickets.actions.relations import TicketsNotLinked, merge_tickets, relate_tickets
 from zayavka.tickets.inbound import ReplyHints
 from zayavka.tickets.models import (
     EventKind,
@@ -78,7 +79,7 @@ def test_a_reply_to_the_merged_tickets_mail_lands_in_the_target(
     desk: Desk, pair: tuple[Ticket, Ticket]
 ) -> None:
     duplicate, stays = pair
-    relations.merge_tickets(duplicate, stays, by=desk.anna)
+    merge_tickets(duplicate, stays, by=desk.anna)
     result = intake.receive(
         inbound(
             "Сайт снова работает",
@@ -95,13 +96,13 @@ def test_a_reply_to_the_merged_tickets_mail_lands_in_the_target(
 def test_merges_the_desk_refuses(desk: Desk, client: Client, pair: tuple[Ticket, Ticket]) -> None:
     duplicate, stays = pair
     third = file_ticket(desk.world, "Ещё один", team=desk.world.team)
-    with pytest.raises(relations.TicketsNotLinked):
-        relations.merge_tickets(stays, stays, by=desk.anna)
-    relations.merge_tickets(duplicate, stays, by=desk.anna)
-    with pytest.raises(relations.TicketsNotLinked):
-        relations.merge_tickets(third, duplicate, by=desk.anna)  # into a merged ticket
-    with pytest.raises(relations.TicketsNotLinked):
-        relations.merge_tickets(duplicate, third, by=desk.anna)  # merged already
+    with pytest.raises(TicketsNotLinked):
+        merge_tickets(stays, stays, by=desk.anna)
+    merge_tickets(duplicate, stays, by=desk.anna)
+    with pytest.raises(TicketsNotLinked):
+        merge_tickets(third, duplicate, by=desk.anna)  # into a merged ticket
+    with pytest.raises(TicketsNotLinked):
+        merge_tickets(duplicate, third, by=desk.anna)  # merged already
 
     client.force_login(desk.anna)
     response = client.post(f"/desk/t/{third.number}/merge/", {"other": str(duplicate.number)})
@@ -120,13 +121,13 @@ def test_an_agent_cannot_merge_across_a_restricted_team(desk: Desk, client: Clie
     secret = file_ticket(w, "Утечка", team=desk.security)
     mine = file_ticket(w, "Обычный", team=w.team)
     with pytest.raises(PermissionDenied):
-        relations.merge_tickets(mine, secret, by=desk.anna)
+        merge_tickets(mine, secret, by=desk.anna)
     client.force_login(desk.anna)
     client.post(f"/desk/t/{mine.number}/merge/", {"other": str(secret.number)})
     mine.refresh_from_db()
     assert mine.merged_into is None
     # Vera, of the security team, may.
-    relations.merge_tickets(mine, secret, by=desk.vera)
+    merge_tickets(mine, secret, by=desk.vera)
     mine.refresh_from_db()
     assert mine.merged_into == secret
 
@@ -152,11 +153,11 @@ def test_links_related_parent_and_child_read_both_ways(
     assert three.events.get(kind=EventKind.LINKED).actor_user == desk.anna
 
     # The same link again changes nothing; the reverse parent link is refused.
-    assert not relations.relate_tickets(one, three, "child", by=desk.anna)
-    with pytest.raises(relations.TicketsNotLinked):
-        relations.relate_tickets(one, three, "parent", by=desk.anna)
-    with pytest.raises(relations.TicketsNotLinked):
-        relations.relate_tickets(one, one, "related", by=desk.anna)
+    assert not relate_tickets(one, three, "child", by=desk.anna)
+    with pytest.raises(TicketsNotLinked):
+        relate_tickets(one, three, "parent", by=desk.anna)
+    with pytest.raises(TicketsNotLinked):
+        relate_tickets(one, one, "related", by=desk.anna)
     assert TicketLink.objects.count() == 2
 
 
@@ -164,7 +165,7 @@ def test_links_to_tickets_the_agent_may_not_see_are_not_shown(desk: Desk, client
     w = desk.world
     secret = file_ticket(w, "Секретный инцидент", team=desk.security)
     open_one = file_ticket(w, "Обычный", team=w.team)
-    relations.relate_tickets(open_one, secret, "related", by=desk.vera)
+    relate_tickets(open_one, secret, "related", by=desk.vera)
     client.force_login(desk.anna)
     html = client.get(f"/desk/t/{open_one.number}/").content.decode()
     assert "Секретный инцидент" not in html

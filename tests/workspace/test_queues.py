@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from tests.factories import ContactFactory, ContractFactory
 from tests.workspace.conftest import Desk, file_ticket
-from zayavka.tickets import access, actions
+from zayavka.tickets import access, catalog
+from zayavka.tickets.actions.tickets import change_status
 from zayavka.tickets.models import Priority, StatusCategory, Ticket
 from zayavka.workspace import queues
 from zayavka.workspace.queues import queue_counts
@@ -32,7 +33,7 @@ def listed(client: Client, url: str, **params: str) -> set[str]:
 
 
 def set_state(ticket: Ticket, category: str) -> None:
-    actions.change_status(ticket, actions.status_for(category))
+    change_status(ticket, catalog.status_for(category))
 
 
 @pytest.fixture

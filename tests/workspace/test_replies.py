@@ -10,15 +10,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.workspace.conftest import Desk, file_ticket
 from zayavka.core.storage import read_blob
-from zayavka.tickets import actions, outbox, replies
+from zayavka.tickets import catalog, outbox
+from zayavka.tickets.actions.messages import add_note, reply_to_requester
+from zayavka.tickets.actions.tickets import change_status
 from zayavka.tickets.models import Message, Outbox, StatusCategory
+from zayavka.tickets.uploads import Upload
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_reply_goes_to_the_requester_by_email_with_the_ticket_number(desk: Desk) -> None:
     ticket = file_ticket(desk.world, "Не открывается сайт")
-    message = replies.reply_to_requester(ticket, desk.anna, "Перезапустили nginx, проверьте.")
+    message = reply_to_requester(ticket, desk.anna, "Перезапустили nginx, проверьте.")
     assert (message.kind, message.direction, message.author_user) == ("reply", "out", desk.anna)
     row = Outbox.objects.get(template="agent_reply")
     assert row.recipient == "o.smirnov@romashka.ru"
@@ -37,14 +40,14 @@ def test_a_reply_is_sent_even_when_the_requesters_automatic_mail_cap_is_reached(
 ) -> None:
     settings.ZAYAVKA_AUTOMAIL_PER_HOUR = 1
     ticket = file_ticket(desk.world)
-    actions.change_status(ticket, actions.status_for(StatusCategory.RESOLVED))  # a notice
-    replies.reply_to_requester(ticket, desk.anna, "Ещё одно уточнение")
+    change_status(ticket, catalog.status_for(StatusCategory.RESOLVED))  # a notice
+    reply_to_requester(ticket, desk.anna, "Ещё одно уточнение")
     assert Outbox.objects.get(template="agent_reply").state == Outbox.State.PENDING
 
 
 def test_the_reply_text_is_sent_as_written_not_html_escaped(desk: Desk) -> None:
     ticket = file_ticket(desk.world, "Ошибка <502> & таймаут")
-    replies.reply_to_requester(ticket, desk.anna, 'Откройте "Пуск" -> <Параметры> & ...')
+    reply_to_requester(ticket, desk.anna, 'Откройте "Пуск" -> <Параметры> & ...')
     outbox.deliver_due()
     sent = mail.outbox[-1]
     assert 'Откройте "Пуск" -> <Параметры> & ...' in sent.body
@@ -53,8 +56,8 @@ def test_the_reply_text_is_sent_as_written_not_html_escaped(desk: Desk) -> None:
 
 def test_a_replys_files_go_out_attached_to_the_email(desk: Desk) -> None:
     ticket = file_ticket(desk.world)
-    upload = replies.Upload("инструкция.pdf", "application/pdf", b"%PDF-1.4 instructions")
-    replies.reply_to_requester(ticket, desk.anna, "Инструкция во вложении.", [upload])
+    upload = Upload("инструкция.pdf", "application/pdf", b"%PDF-1.4 instructions")
+    reply_to_requester(ticket, desk.anna, "Инструкция во вложении.", [upload])
     outbox.deliver_due()
     sent = mail.outbox[-1]
     assert [(a.filename, a.content, a.mimetype) for a in sent.attachments] == [
@@ -65,28 +68,28 @@ def test_a_replys_files_go_out_attached_to_the_email(desk: Desk) -> None:
 def test_a_reply_threads_under_the_requesters_last_message(desk: Desk) -> None:
     ticket = file_ticket(desk.world)
     Message.objects.filter(ticket=ticket).update(message_id="abc@client.example")
-    replies.reply_to_requester(ticket, desk.anna, "Ответ")
+    reply_to_requester(ticket, desk.anna, "Ответ")
     outbox.deliver_due()
     assert mail.outbox[-1].extra_headers["In-Reply-To"] == "<abc@client.example>"
 
 
 def test_a_reply_puts_a_new_ticket_in_progress_or_in_the_status_asked_for(desk: Desk) -> None:
     fresh = file_ticket(desk.world)
-    replies.reply_to_requester(fresh, desk.anna, "Смотрим")
+    reply_to_requester(fresh, desk.anna, "Смотрим")
     fresh.refresh_from_db()
     assert fresh.state == StatusCategory.OPEN
     assert fresh.first_responded_at is not None
 
     asked = file_ticket(desk.world)
-    pending = actions.status_for(StatusCategory.PENDING)
-    replies.reply_to_requester(asked, desk.anna, "Пришлите скриншот", then_status=pending)
+    pending = catalog.status_for(StatusCategory.PENDING)
+    reply_to_requester(asked, desk.anna, "Пришлите скриншот", then_status=pending)
     asked.refresh_from_db()
     assert asked.state == StatusCategory.PENDING
 
 
 def test_a_note_stays_inside_the_desk(desk: Desk) -> None:
     ticket = file_ticket(desk.world)
-    note = replies.add_note(ticket, desk.anna, "Клиент звонил, просил перезвонить")
+    note = add_note(ticket, desk.anna, "Клиент звонил, просил перезвонить")
     assert note.kind == Message.Kind.NOTE
     assert not Outbox.objects.filter(template="agent_reply").exists()
     ticket.refresh_from_db()
@@ -96,14 +99,14 @@ def test_a_note_stays_inside_the_desk(desk: Desk) -> None:
 
 def test_files_are_stored_with_safe_names_and_types(desk: Desk) -> None:
     ticket = file_ticket(desk.world)
-    message = replies.add_note(
+    message = add_note(
         ticket,
         desk.anna,
         "Логи",
         [
-            replies.Upload("../../etc/passwd", "text/plain; charset=utf-8", b"root:x"),
-            replies.Upload("C:\\Users\\a\\отчёт.pdf", "application/pdf", b"%PDF-1.4"),
-            replies.Upload("\x00.htaccess", "not a type", b"x"),
+            Upload("../../etc/passwd", "text/plain; charset=utf-8", b"root:x"),
+            Upload("C:\\Users\\a\\отчёт.pdf", "application/pdf", b"%PDF-1.4"),
+            Upload("\x00.htaccess", "not a type", b"x"),
         ],
     )
     files = list(message.attachments.order_by("pk"))
@@ -120,33 +123,33 @@ def test_files_are_stored_with_safe_names_and_types(desk: Desk) -> None:
 @pytest.mark.parametrize(
     ("uploads", "problem"),
     [
-        ([replies.Upload(f"{i}.txt", "text/plain", b"x") for i in range(11)], "at most 10"),
-        ([replies.Upload("big.iso", "application/x-iso9660-image", b"x" * 2049)], "larger than"),
+        ([Upload(f"{i}.txt", "text/plain", b"x") for i in range(11)], "at most 10"),
+        ([Upload("big.iso", "application/x-iso9660-image", b"x" * 2049)], "larger than"),
     ],
 )
 def test_too_many_or_too_large_files_are_refused(
-    desk: Desk, settings: Any, uploads: list[replies.Upload], problem: str
+    desk: Desk, settings: Any, uploads: list[Upload], problem: str
 ) -> None:
     settings.ZAYAVKA_MAX_ATTACHMENT_BYTES = 2048
     ticket = file_ticket(desk.world)
     with pytest.raises(ValidationError) as refused:
-        replies.reply_to_requester(ticket, desk.anna, "Файлы", uploads)
+        reply_to_requester(ticket, desk.anna, "Файлы", uploads)
     assert problem in " ".join(refused.value.messages)
     assert not ticket.messages.filter(direction="out").exists()
 
 
 def test_empty_text_is_refused(desk: Desk) -> None:
     with pytest.raises(ValidationError):
-        replies.add_note(file_ticket(desk.world), desk.anna, "   ")
+        add_note(file_ticket(desk.world), desk.anna, "   ")
 
 
 def test_only_agents_who_may_work_on_the_ticket_write_in_it(desk: Desk) -> None:
     secret = file_ticket(desk.world, team=desk.security)
     with pytest.raises(PermissionDenied):
-        replies.reply_to_requester(secret, desk.anna, "Я не из этой команды")
+        reply_to_requester(secret, desk.anna, "Я не из этой команды")
     with pytest.raises(PermissionDenied):
-        replies.add_note(secret, desk.oleg, "Я клиент")
-    replies.add_note(secret, desk.vera, "Я из команды")
+        add_note(secret, desk.oleg, "Я клиент")
+    add_note(secret, desk.vera, "Я из команды")
 
 
 def test_a_requester_without_email_gets_no_mail_but_the_reply_is_kept(desk: Desk) -> None:
@@ -154,6 +157,6 @@ def test_a_requester_without_email_gets_no_mail_but_the_reply_is_kept(desk: Desk
 
     caller = ContactFactory.create(name="Звонивший")
     ticket = file_ticket(desk.world, requester=caller, channel="phone")
-    replies.reply_to_requester(ticket, desk.anna, "Перезвоним")
+    reply_to_requester(ticket, desk.anna, "Перезвоним")
     assert not Outbox.objects.filter(template="agent_reply").exists()
     assert ticket.messages.filter(direction="out", kind="reply").count() == 1

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.factories import ContactFactory
 from tests.workspace.conftest import Desk, file_ticket
 from zayavka.accounts.models import Contact, ContactAddress
-from zayavka.tickets import replies
+from zayavka.tickets.actions.messages import add_note
 from zayavka.tickets.models import Ticket
 from zayavka.workspace import search
 
@@ -39,7 +39,7 @@ def tickets(desk: Desk) -> dict[str, Ticket]:
         "mail": file_ticket(w, "Не уходит почта из Outlook", "Ошибка 0x800CCC0F при отправке"),
         "volkov": file_ticket(w, "Вопрос по договору", "Сколько стоит?", requester=volkov),
     }
-    replies.add_note(made["mail"], desk.anna, "Проверить пароль SMTP на шлюзе")
+    add_note(made["mail"], desk.anna, "Проверить пароль SMTP на шлюзе")
     return made
 
 
@@ -192,7 +192,7 @@ def test_the_search_document_follows_the_thread(desk: Desk) -> None:
     first = file_ticket(desk.world, "Касса", "Не печатает чек")
     second = file_ticket(desk.world, "Склад", "Накладные")
     assert finds("чек") == {first.pk} and finds("касса") == {first.pk}
-    replies.add_note(first, author=desk.anna, text="Замените термоленту")
+    add_note(first, author=desk.anna, text="Замените термоленту")
     assert finds("термоленту") == {first.pk}
     Ticket.objects.filter(pk=first.pk).update(subject="Терминал")
     assert finds("касса") == set() and finds("терминал") == {first.pk}

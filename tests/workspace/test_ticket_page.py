@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from tests.workspace.conftest import Desk, file_ticket
 from zayavka.core.storage import store_blob
-from zayavka.tickets import actions, replies
+from zayavka.tickets.actions.messages import add_message, add_note
 from zayavka.tickets.inbound import InboundAttachment
 from zayavka.tickets.models import Attachment, Message, Outbox, Ticket, Verification
+from zayavka.tickets.uploads import Upload
 from zayavka.workspace.templatetags.desk import describe_deadline
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +96,7 @@ def test_deadline_wording() -> None:
 
 
 def test_html_mail_is_shown_only_sanitised(desk: Desk, client: Client, ticket: Ticket) -> None:
-    message = actions.add_message(
+    message = add_message(
         ticket,
         direction=Message.Direction.INBOUND,
         channel="email",
@@ -116,9 +117,9 @@ def test_html_mail_is_shown_only_sanitised(desk: Desk, client: Client, ticket: T
 def test_notes_look_different_and_withheld_files_are_not_listed(
     desk: Desk, client: Client, ticket: Ticket
 ) -> None:
-    replies.add_note(ticket, desk.anna, "Только для своих")
+    add_note(ticket, desk.anna, "Только для своих")
     key, digest = store_blob("attachments", b"MZ...")
-    actions.add_message(
+    add_message(
         ticket,
         direction=Message.Direction.INBOUND,
         channel="email",
@@ -140,13 +141,13 @@ def test_notes_look_different_and_withheld_files_are_not_listed(
 def test_downloads_are_attachments_that_a_browser_never_runs(
     desk: Desk, client: Client, ticket: Ticket
 ) -> None:
-    message = replies.add_note(
+    message = add_note(
         ticket,
         desk.anna,
         "Файлы",
         [
-            replies.Upload("страница.html", "text/html", b"<script>alert(1)</script>"),
-            replies.Upload("акт.pdf", "application/pdf", b"%PDF-1.4"),
+            Upload("страница.html", "text/html", b"<script>alert(1)</script>"),
+            Upload("акт.pdf", "application/pdf", b"%PDF-1.4"),
         ],
     )
     page_file, pdf = message.attachments.order_by("pk")

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from tests.workspace.conftest import Desk, file_ticket
-from zayavka.tickets import relations
+from zayavka.tickets.actions.relations import merge_tickets, relate_tickets, unlink_tickets
 from zayavka.tickets.models import EventKind, Ticket, TicketLink
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def test_an_agent_removes_a_link_from_either_ticket(
     desk: Desk, client: Client, pair: tuple[Ticket, Ticket]
 ) -> None:
     child, parent = pair
-    relations.relate_tickets(child, parent, "child", by=desk.anna)
+    relate_tickets(child, parent, "child", by=desk.anna)
     client.force_login(desk.anna)
     html = client.get(f"/desk/t/{child.number}/").content.decode()
     assert f'action="/desk/t/{child.number}/unlink/{parent.number}/"' in html
@@ -58,14 +58,14 @@ def test_only_the_kind_asked_for_goes_and_a_merge_stays(
     desk: Desk, client: Client, pair: tuple[Ticket, Ticket]
 ) -> None:
     one, two = pair
-    relations.relate_tickets(one, two, "related", by=desk.anna)
-    relations.relate_tickets(one, two, "parent", by=desk.anna)
-    assert relations.unlink_tickets(one, two, by=desk.anna, kind="related")
+    relate_tickets(one, two, "related", by=desk.anna)
+    relate_tickets(one, two, "parent", by=desk.anna)
+    assert unlink_tickets(one, two, by=desk.anna, kind="related")
     assert list(TicketLink.objects.values_list("kind", flat=True)) == ["parent"]
-    relations.merge_tickets(one, two, by=desk.anna)
-    assert relations.unlink_tickets(two, one, by=desk.anna)
+    merge_tickets(one, two, by=desk.anna)
+    assert unlink_tickets(two, one, by=desk.anna)
     assert list(TicketLink.objects.values_list("kind", flat=True)) == ["merged"]
-    assert not relations.unlink_tickets(one, two, by=desk.anna)
+    assert not unlink_tickets(one, two, by=desk.anna)
 
     client.force_login(desk.anna)
     html = client.get(f"/desk/t/{two.number}/").content.decode()
@@ -81,9 +81,9 @@ def test_links_to_a_restricted_teams_ticket_stay_for_outsiders(
 ) -> None:
     mine, _ = pair
     secret = file_ticket(desk.world, "Утечка", team=desk.security)
-    relations.relate_tickets(mine, secret, "related", by=desk.vera)
+    relate_tickets(mine, secret, "related", by=desk.vera)
     with pytest.raises(PermissionDenied):
-        relations.unlink_tickets(mine, secret, by=desk.anna)
+        unlink_tickets(mine, secret, by=desk.anna)
     client.force_login(desk.anna)
     assert client.post(f"/desk/t/{mine.number}/unlink/{secret.number}/").status_code == 404
     client.force_login(desk.oleg)

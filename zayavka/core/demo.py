@@ -26,7 +26,10 @@ from zayavka.accounts.models import (
     User,
 )
 from zayavka.sla.models import Calendar, SlaPlan, SlaTarget
-from zayavka.tickets import actions, assignment, intake
+from zayavka.tickets import catalog
+from zayavka.tickets.actions import intake
+from zayavka.tickets.actions.assignment import take_ticket
+from zayavka.tickets.actions.tickets import change_status
 from zayavka.tickets.inbound import InboundAttachment, InboundMessage, Sender
 from zayavka.tickets.models import Category, CategoryField, Priority, StatusCategory, Ticket
 
@@ -436,12 +439,12 @@ def _tickets() -> None:
             continue
         # Routing has assigned most tickets; Ivanova takes the rest from the queue.
         if ticket.assignee is None:
-            assignment.take_ticket(ticket, ivanova)
+            take_ticket(ticket, ivanova)
         worker = ticket.assignee or ivanova
-        actions.change_status(ticket, actions.status_for(StatusCategory.OPEN), actor_user=worker)
+        change_status(ticket, catalog.status_for(StatusCategory.OPEN), actor_user=worker)
         for category_name in {
             "pending": ["pending"],
             "resolved": ["resolved"],
             "closed": ["resolved", "closed"],
         }.get(target, []):
-            actions.change_status(ticket, actions.status_for(category_name), actor_user=worker)
+            change_status(ticket, catalog.status_for(category_name), actor_user=worker)

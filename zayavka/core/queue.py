@@ -30,8 +30,8 @@ class PeriodicJob:
 # scheduler runs them. Each job must be safe to run on two machines at once.
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("heartbeat", {"minute": "*"}, "zayavka.core.jobs.beat"),
-    PeriodicJob("auto_close", {"minute": "*/5"}, "zayavka.tickets.lifecycle.auto_close"),
-    PeriodicJob("sla_scan", {"minute": "*"}, "zayavka.sla.escalation.scan"),
+    PeriodicJob("auto_close", {"minute": "*/5"}, "zayavka.tickets.actions.lifecycle.auto_close"),
+    PeriodicJob("sla_scan", {"minute": "*"}, "zayavka.tickets.actions.escalation.scan"),
 ]
 
 _huey: Huey | None = None

@@ -9,12 +9,12 @@ from django.core.files.uploadedfile import UploadedFile
 
 from zayavka.accounts.models import Channel, Contact, Contract
 from zayavka.portal.forms import form_token_id
-from zayavka.tickets import intake
+from zayavka.tickets.actions import intake
 from zayavka.tickets.identify import organization_by_email_domain
 from zayavka.tickets.inbound import InboundAttachment, InboundMessage, ReplyHints, Sender
 from zayavka.tickets.models import Category, Ticket
 from zayavka.tickets.policy import Policy, policy_for
-from zayavka.tickets.replies import safe_content_type, safe_filename
+from zayavka.tickets.uploads import safe_content_type, safe_filename
 
 
 def effective_policy(contact: Contact | None, email: str, channel: str) -> Policy:

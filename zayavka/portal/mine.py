@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,11 +25,10 @@ from zayavka.portal.forms import (
     check_files,
     new_form_token,
 )
-from zayavka.portal.links import linked_ticket_pk
-from zayavka.tickets import access, actions, lifecycle
+from zayavka.tickets import access, tokens
+from zayavka.tickets.actions import lifecycle
 from zayavka.tickets.models import (
     Attachment,
-    EventKind,
     Message,
     StatusCategory,
     Ticket,
@@ -165,36 +164,15 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def solve(request: HttpRequest, number: int) -> HttpResponse:
     """«Problem solved»: the requester resolves the ticket themselves."""
-    ticket = _ticket(request, number)
-    contact = _contact(request)
-    with transaction.atomic():
-        locked = Ticket.objects.select_for_update().select_related("status").get(pk=ticket.pk)
-        if locked.state in {StatusCategory.NEW, StatusCategory.OPEN, StatusCategory.PENDING}:
-            actions.change_status(
-                locked,
-                actions.status_for(StatusCategory.RESOLVED),
-                actor_contact=contact,
-                channel=Channel.PORTAL,
-                reason="requester_solved",
-            )
+    lifecycle.resolve_as_requester(_ticket(request, number), _contact(request))
     return redirect("portal:ticket", number=number)
 
 
 @login_required(login_url="portal:login")
 @require_POST
 def reopen(request: HttpRequest, number: int) -> HttpResponse:
-    ticket = _ticket(request, number)
-    contact = _contact(request)
-    with transaction.atomic():
-        locked = Ticket.objects.select_for_update().select_related("status").get(pk=ticket.pk)
-        if locked.state == StatusCategory.RESOLVED:
-            actions.change_status(
-                locked,
-                actions.status_for(StatusCategory.OPEN, "reopened"),
-                actor_contact=contact,
-                channel=Channel.PORTAL,
-                event_kind=EventKind.REOPENED,
-            )
+    """The resolution did not help: the requester opens the ticket again."""
+    lifecycle.reopen_as_requester(_ticket(request, number), _contact(request))
     return redirect("portal:ticket", number=number)
 
 
@@ -202,18 +180,14 @@ def reopen(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def rate(request: HttpRequest, number: int) -> HttpResponse:
     ticket = _ticket(request, number)
-    contact = _contact(request)
-    if (
-        ticket.requester_id != contact.pk
-        or ticket.state != StatusCategory.RESOLVED
-        or ticket.resolved_at is None
-    ):
-        raise Http404("nothing to rate")
     form = RatingForm(request.POST)
     if form.is_valid():
-        lifecycle.rate_resolution(
-            ticket, ticket.resolved_at, form.cleaned_data["score"], form.cleaned_data["comment"]
-        )
+        try:
+            lifecycle.rate_as_requester(
+                ticket, _contact(request), form.cleaned_data["score"], form.cleaned_data["comment"]
+            )
+        except (PermissionDenied, ValueError) as exc:
+            raise Http404("nothing to rate") from exc
     return redirect("portal:ticket", number=number)
 
 
@@ -240,7 +214,7 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
     """The ticket from a signed link in an email: its public thread, read-only."""
     try:
-        ticket = Ticket.objects.select_related("status").get(pk=linked_ticket_pk(token))
+        ticket = Ticket.objects.select_related("status").get(pk=tokens.ticket_of_token(token))
     except (signing.BadSignature, Ticket.DoesNotExist, KeyError, TypeError, ValueError) as exc:
         raise Http404(_("This link is invalid or has expired.")) from exc
     return render(request, "portal/open.html", {"ticket": ticket, "thread": _public_thread(ticket)})

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from zayavka.portal.forms import RatingForm
-from zayavka.tickets import lifecycle
+from zayavka.tickets import tokens
+from zayavka.tickets.actions.lifecycle import rate_resolution
 from zayavka.tickets.models import Ticket, TicketRating
 
 
@@ -19,7 +20,8 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     preselected): mail scanners that prefetch links cannot rate. Saving needs a POST.
     """
     try:
-        ticket, resolved_at = lifecycle.ticket_for_rating(token)
+        ticket_pk, resolved_at = tokens.rating_of_token(token)
+        ticket = Ticket.objects.select_related("requester").get(pk=ticket_pk)
     except (signing.BadSignature, Ticket.DoesNotExist, KeyError, ValueError) as exc:
         raise Http404(_("This rating link is invalid or has expired.")) from exc
     existing = TicketRating.objects.filter(ticket=ticket, resolved_at=resolved_at).first()
@@ -27,7 +29,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         form = RatingForm(request.POST)
         if form.is_valid():
-            lifecycle.rate_resolution(
+            rate_resolution(
                 ticket, resolved_at, form.cleaned_data["score"], form.cleaned_data["comment"]
             )
             saved = True

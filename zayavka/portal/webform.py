@@ -19,7 +19,7 @@ from zayavka.core.clientip import client_ip
 from zayavka.portal import throttle
 from zayavka.portal.filing import effective_policy, file_request
 from zayavka.portal.forms import HONEYPOT, RequestForm, check_files, new_form_token
-from zayavka.tickets.intake import Result
+from zayavka.tickets.actions.intake import Result
 from zayavka.tickets.models import Urgency
 from zayavka.tickets.models.ticket import format_ticket_number
 

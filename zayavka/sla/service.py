@@ -259,16 +259,13 @@ def compute_deadlines(
 
 
 def stamp_ticket_deadlines(ticket: Ticket, *, paused: timedelta = _ZERO) -> list[str]:
-    """Set the ticket's due dates from its contract, priority and creation time, and the
-    escalation scanner's next check to match (`escalation.next_check_at`).
+    """Set the ticket's due dates from its contract, priority and creation time.
 
     Returns the names of the fields it changed (for ``save(update_fields=...)``); does not
     save. A deadline already met is history and stays as it was: ``first_response_due``
     once ``first_responded_at`` is set, ``resolution_due`` once ``resolved_at`` or
     ``closed_at`` is. ``paused`` is the ticket's total of finished pauses (clock time).
     """
-    from zayavka.sla.escalation import next_check_at  # escalation builds on this module
-
     if ticket.created_at is None:
         raise ValueError("the ticket has no creation time yet")
     due = compute_deadlines(
@@ -284,10 +281,6 @@ def stamp_ticket_deadlines(ticket: Ticket, *, paused: timedelta = _ZERO) -> list
     if not finished and not _same(ticket.resolution_due, due.resolution_due):
         ticket.resolution_due = due.resolution_due
         changed.append("resolution_due")
-    check = next_check_at(ticket)
-    if not _same(ticket.sla_next_check_at, check):
-        ticket.sla_next_check_at = check
-        changed.append("sla_next_check_at")
     return changed
 
 

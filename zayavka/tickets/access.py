@@ -105,6 +105,22 @@ def contact_tickets(user: AnyUser) -> QuerySet[Ticket]:
     return Ticket.objects.filter(own)
 
 
+def contact_sees(contact: Contact, ticket: Ticket) -> bool:
+    """Does the client's person see the ticket in the portal, and so may act on it as its
+    requester's side (reply, «solved», reopen)? The rule of `contact_tickets`."""
+    if ticket.requester_id == contact.pk:
+        return True
+    if (
+        contact.role == Contact.Role.MANAGER
+        and contact.organization_id is not None
+        and ticket.organization_id == contact.organization_id
+    ):
+        return True
+    return Ticket.participants.through.objects.filter(
+        ticket_id=ticket.pk, contact_id=contact.pk
+    ).exists()
+
+
 def can_view(user: AnyUser, ticket: Ticket) -> bool:
     """May the user read the ticket (as an agent, or as the client's person)?"""
     viewer = _viewer(user)

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from zayavka.accounts.models import User
-from zayavka.tickets import intake
+from zayavka.tickets.actions import intake
+from zayavka.tickets.actions.attachments import release_attachments
 from zayavka.tickets.models import (
     Attachment,
     Category,
@@ -23,7 +24,6 @@ from zayavka.tickets.models import (
     TicketEvent,
     TicketRating,
 )
-from zayavka.tickets.policy import release_attachments
 
 
 @admin.register(Status)

@@ -13,6 +13,29 @@ def statuses() -> list[Status]:
     )
 
 
+def status(pk: int) -> Status:
+    """The status with this id; one added in another process moments ago is read."""
+    found = next((s for s in statuses() if s.pk == pk), None)
+    return found if found is not None else Status.objects.get(pk=pk)
+
+
+def status_for(category: str, slug: str = "") -> Status:
+    """The status with `slug` in `category` if it exists, else the category's default."""
+    in_category = [s for s in statuses() if s.category == category]
+    for candidate in in_category:
+        if slug and candidate.slug == slug:
+            return candidate
+    if not in_category:
+        raise Status.DoesNotExist(f"no status in category {category!r}")
+    return in_category[0]
+
+
+def priority(pk: int) -> Priority:
+    """The priority with this id; one added in another process moments ago is read."""
+    found = next((p for p in priorities() if p.pk == pk), None)
+    return found if found is not None else Priority.objects.get(pk=pk)
+
+
 def priorities() -> list[Priority]:
     """All priorities, lowest rank first."""
     return cached("priorities", lambda: list(Priority.objects.order_by("rank")))

@@ -10,20 +10,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from zayavka.accounts.models import Agent, Contact, User
 from zayavka.accounts.normalize import email_key
 from zayavka.core.refcache import cached, clear_on_change
-from zayavka.tickets.models import Outbox, Ticket
+from zayavka.tickets import tokens
+from zayavka.tickets.models import Outbox, Ticket, TicketEvent
+from zayavka.tickets.policy import Policy, Reason, Withheld, kind_labels
 from zayavka.tickets.threading import make_message_id
-
-if TYPE_CHECKING:
-    from zayavka.tickets.policy import Policy, Withheld
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,6 @@ def automail_cap_reached(recipient: str, now: datetime) -> str:
     per_day: int = settings.ZAYAVKA_AUTOMAIL_PER_DAY
     if per_hour <= 0 and per_day <= 0:
         return ""
-    from django.db import connection
-
     # Every automatic notice asks this, so it is plain SQL: the ORM took 0.7 ms of CPU to
     # build this aggregate, six times what sending and running it costs (PostgreSQL and
     # SQLite alike; the index on recipient and time serves it).
@@ -137,10 +136,10 @@ def ticket_context(ticket: Ticket, *, echo: bool) -> dict[str, Any]:
     if echo:
         context["subject"] = ticket.subject
         # The link shows the thread: never in mail to an address that may not be the
-        # requester's. Imported here: the portal is an audience app of the tickets.
-        from zayavka.portal.links import ticket_link
-
-        context["ticket_url"] = settings.SITE_URL + ticket_link(ticket)
+        # requester's.
+        context["ticket_url"] = settings.SITE_URL + reverse(
+            "portal:open", args=[tokens.ticket_token(ticket.pk)]
+        )
     return context
 
 
@@ -212,11 +211,9 @@ def notify_requester_replied(ticket: Ticket, message_pk: int) -> None:
 
 def notify_resolved(ticket: Ticket) -> None:
     """The resolution notice (R15) with one-click rating links (R18)."""
-    from zayavka.tickets.lifecycle import rating_token
-
     requester = ticket.requester
-    token = rating_token(ticket)
     assert ticket.resolved_at is not None
+    token = tokens.rating_token(ticket.pk, ticket.resolved_at)
     queue_email(
         ticket=ticket,
         recipient=requester.email,
@@ -225,7 +222,7 @@ def notify_resolved(ticket: Ticket) -> None:
         language=requester.language,
         context={
             **ticket_context(ticket, echo=ticket.verification != "none"),
-            "rating_url": f"{settings.SITE_URL}/rate/{token}/",
+            "rating_url": settings.SITE_URL + reverse("portal:rate", args=[token]),
             "auto_close_days": (
                 ticket.contract.auto_close_days
                 if ticket.contract is not None
@@ -247,8 +244,6 @@ def notify_attachments_withheld(
     """Tell the sender, once per message, which files the channel policy kept out of
     the ticket and what to send instead (R9). Signature logos and cryptographic
     signatures are held back without a word: the sender never chose to send them."""
-    from zayavka.tickets.policy import Reason, kind_labels  # policy imports actions, and so us
-
     told = [item for item in withheld if not item.incidental]
     if not told:
         return
@@ -281,6 +276,25 @@ def notify_attachments_withheld(
             "accepted_kinds": accepted,
         },
         in_reply_to=in_reply_to,
+    )
+
+
+def notify_assigned(ticket: Ticket, assignee: User, event: TicketEvent) -> None:
+    """Tell an agent that a ticket is now theirs; once per assignment event."""
+    team = ticket.team
+    queue_email(
+        ticket=ticket,
+        recipient=assignee.email,
+        template="agent_assigned",
+        dedupe_key=f"agent_assigned:{ticket.pk}:{assignee.pk}:{event.pk}",
+        language=assignee.language,
+        context={
+            **ticket_context(ticket, echo=True),
+            "team": team.name if team is not None else "",
+            "requester": str(ticket.requester),
+            "organization": ticket.organization.name if ticket.organization else "",
+        },
+        capped=False,  # the desk's own agent
     )
 
 

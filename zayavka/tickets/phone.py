@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from zayavka.accounts.models import Channel, Contact, ContactAddress, Organization, User
 from zayavka.accounts.normalize import email_key, phone_key
-from zayavka.tickets import intake
+from zayavka.tickets.actions import intake
 from zayavka.tickets.identify import create_contact, find_contact
 from zayavka.tickets.inbound import InboundMessage, Sender
 from zayavka.tickets.models import Category, CategoryField, RawInput, Urgency

@@ -6,29 +6,23 @@ and a reason, out of the thread, until an agent releases it, and the sender is
 told once what to do instead.
 
 The classification is pure (a file name and a declared type in, content kinds
-out); only `policy_for` and `release_attachments` touch the database.
+out); only `policy_for` reads the database. Releasing a withheld file is an action
+(`actions.attachments.release_attachments`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext
 
 from zayavka.accounts.models import ChannelPolicy, ContentKind, Contract
 from zayavka.core.refcache import cached, clear_on_change
-from zayavka.tickets import actions
 from zayavka.tickets.inbound import InboundAttachment
-from zayavka.tickets.models import Attachment, EventKind
-
-if TYPE_CHECKING:
-    from zayavka.accounts.models import User
 
 
 class Reason:
@@ -263,35 +257,6 @@ def kind_labels(kinds: Iterable[str]) -> str:
     message text itself ("text") is not a kind of file and is left out."""
     chosen = set(kinds) - {ContentKind.TEXT}
     return ", ".join(str(kind.label) for kind in ContentKind if kind.value in chosen)
-
-
-def release_attachments(attachments: Iterable[Attachment], *, by: User | None = None) -> int:
-    """Put withheld attachments back into their thread; returns how many were released.
-
-    Each release is recorded on its ticket. Releasing one twice changes nothing.
-    """
-    released = 0
-    now = timezone.now()
-    with transaction.atomic():
-        for att in attachments:
-            if not Attachment.objects.filter(pk=att.pk, withheld=True).update(
-                withheld=False, withheld_reason=""
-            ):
-                continue
-            released += 1
-            actions.record_event(
-                att.ticket,
-                EventKind.ATTACHMENT_RELEASED,
-                actor_user=by,
-                at=now,
-                data={
-                    "attachment": att.pk,
-                    "message": att.message_id,
-                    "filename": att.filename,
-                    "reason": att.withheld_reason,
-                },
-            )
-    return released
 
 
 clear_on_change(ChannelPolicy, Contract)

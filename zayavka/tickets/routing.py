@@ -1,8 +1,10 @@
-"""Which team a new ticket goes to and which agent gets it (R25).
+"""Which team a new ticket goes to and which agent gets it (R25): the choice only. The
+writes are `actions.assignment.route_and_assign`'s, which locks the team's row while it
+chooses, so that two intakes at once never choose from the same round-robin cursor or
+the same counts.
 
 Rules are read from the per-process reference cache, so routing a ticket costs no
-query for them. Assignment locks the team's row while it chooses, so that two
-intakes at once never choose from the same round-robin cursor or the same counts.
+query for them.
 """
 
 from __future__ import annotations
@@ -12,15 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
 
-from zayavka.accounts.models import Agent, RoutingRule, Team, User
+from zayavka.accounts.models import Agent, RoutingRule, Team
 from zayavka.core.refcache import cached, clear_on_change
-from zayavka.tickets import actions
-from zayavka.tickets.models import Category, EventKind, StatusCategory, Ticket, TicketEvent
-from zayavka.tickets.notifications import queue_email, ticket_context
+from zayavka.tickets.models import Category, StatusCategory, Ticket
 
 # Keywords are looked for in the subject and this much of the first message.
 SCAN_CHARS = 20_000
@@ -187,110 +185,6 @@ def choose_agent(team: Team, agents: Sequence[Agent]) -> Agent | None:
     load = open_ticket_counts(agents)
     never = datetime.min.replace(tzinfo=UTC)
     return min(agents, key=lambda a: (load.get(a.user_id, 0), a.last_assigned_at or never, a.pk))
-
-
-def assign(
-    ticket: Ticket, *, skills: Sequence[str] = (), at: datetime | None = None
-) -> Agent | None:
-    """Give an unassigned ticket to an agent of its team by the team's mode.
-
-    Returns the agent, or None when the team assigns manually, nobody eligible is on
-    shift, or the ticket already has an assignee: then it waits in the team's queue.
-    Records an ASSIGNED event and emails the agent.
-    """
-    if ticket.team_id is None or ticket.assignee_id is not None:
-        return None
-    # No savepoint: nothing here catches an error, so a failure rolls back the caller's
-    # transaction (intake's) as a whole either way; the lock is held to its commit anyway.
-    with transaction.atomic(savepoint=False):
-        team = Team.objects.select_for_update().get(pk=ticket.team_id)
-        agent = choose_agent(team, eligible_agents(team, skills))
-        if agent is None:
-            return None
-        now = at or timezone.now()
-        updated_at = max(ticket.updated_at, now)
-        # Conditional: an agent who took the ticket meanwhile keeps it.
-        if not Ticket.objects.filter(pk=ticket.pk, assignee__isnull=True).update(
-            assignee=agent.user, updated_at=updated_at
-        ):
-            return None
-        ticket.assignee, ticket.updated_at = agent.user, updated_at
-        # update(), not save(): these counters must not clear the reference cache.
-        Team.objects.filter(pk=team.pk).update(last_assigned=agent)
-        Agent.objects.filter(pk=agent.pk).update(last_assigned_at=timezone.now())
-        event = actions.record_event(
-            ticket,
-            EventKind.ASSIGNED,
-            channel=ticket.channel,
-            at=now,
-            data={
-                "assignee": agent.user_id,
-                "from": None,
-                "agent": str(agent),
-                "team": team.pk,
-                "mode": team.assignment,
-                **({"skills": sorted(skill_set(list(skills)))} if skills else {}),
-            },
-        )
-        notify_assigned(ticket, agent.user, event)
-    return agent
-
-
-def route_and_assign(
-    ticket: Ticket, text: str, *, at: datetime | None = None, routed: Routed | None = None
-) -> Agent | None:
-    """Put a new ticket in its team's queue and, unless the team assigns manually, on an
-    agent. Records ROUTED (with the rule's name) and ASSIGNED; returns the agent if any.
-
-    ``routed`` is `choose_route`'s answer when the caller already asked it (and opened
-    the ticket in that team); otherwise the route is chosen here."""
-    team, match = routed if routed is not None else _route(ticket, text)
-    if team is None:
-        return None
-    if team.pk != ticket.team_id:
-        ticket.team = team
-        ticket.save(update_fields=["team"])
-    actions.record_event(
-        ticket,
-        EventKind.ROUTED,
-        channel=ticket.channel,
-        at=at,
-        data={
-            "team": team.pk,
-            "team_name": team.name,
-            "rule": match.rule.name if match is not None else None,
-            "rule_id": match.rule.pk if match is not None else None,
-            "by": "rule" if match is not None else "category",
-        },
-    )
-    if team.assignment == Team.Assignment.MANUAL:
-        return None
-    return assign(ticket, skills=match.rule.required_skills if match is not None else (), at=at)
-
-
-# --- Who may work on a team's tickets -------------------------------------------------
-
-
-# --- Notification ---------------------------------------------------------------------
-
-
-def notify_assigned(ticket: Ticket, assignee: User, event: TicketEvent) -> None:
-    """Tell an agent that a ticket is now theirs; once per assignment event."""
-    team = ticket.team
-    queue_email(
-        ticket=ticket,
-        recipient=assignee.email,
-        template="agent_assigned",
-        dedupe_key=f"agent_assigned:{ticket.pk}:{assignee.pk}:{event.pk}",
-        language=assignee.language,
-        context={
-            **ticket_context(ticket, echo=True),
-            "team": team.name if team is not None else "",
-            "requester": str(ticket.requester),
-            "organization": ticket.organization.name if ticket.organization else "",
-        },
-        capped=False,  # the desk's own agent
-    )
 
 
 # Team too: the cached rules carry their teams (round-robin cursors are written with

@@ -12,9 +12,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from zayavka.accounts.models import Team, User
-from zayavka.tickets import access, phone, replies
+from zayavka.tickets import access, phone
 from zayavka.tickets.access import AnyUser
 from zayavka.tickets.models import Category, Priority, Status, Ticket
+from zayavka.tickets.uploads import MAX_TEXT, Upload, check_uploads
 from zayavka.workspace import options
 from zayavka.workspace.widgets import FastSelect
 
@@ -30,7 +31,7 @@ class MessageForm(forms.Form):
     """A reply to the requester or an internal note, with files (read by `uploads`)."""
 
     text = forms.CharField(
-        label=_("Text"), max_length=replies.MAX_TEXT, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("Text"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 5})
     )
     then_status = forms.ModelChoiceField(
         label=_("Then set status"),
@@ -48,15 +49,15 @@ class MessageForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         try:
-            replies.check_uploads([(f.name or "", f.size or 0) for f in self.files_list])
+            check_uploads([(f.name or "", f.size or 0) for f in self.files_list])
         except ValidationError as exc:
             self.add_error(None, exc)
         return data
 
-    def uploads(self) -> list[replies.Upload]:
+    def uploads(self) -> list[Upload]:
         """The attached files, read once the limits were checked by is_valid()."""
         return [
-            replies.Upload(
+            Upload(
                 filename=f.name or "",
                 content_type=f.content_type or "",
                 content=f.read(),

@@ -14,7 +14,7 @@ from zayavka.channels.email.inbound import (
     parse_authentication_results,
     to_inbound,
 )
-from zayavka.tickets import intake
+from zayavka.tickets.actions import intake
 from zayavka.tickets.models import Ticket, Verification
 from zayavka.tickets.threading import make_message_id
 

@@ -15,7 +15,7 @@ import pytest
 from tests.channels.email.corpora import corpora_or_skip
 from tests.factories import World
 from zayavka.channels.email.inbound import to_inbound
-from zayavka.tickets import intake
+from zayavka.tickets.actions import intake
 
 pytestmark = pytest.mark.django_db
 

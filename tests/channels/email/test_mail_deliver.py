@@ -25,7 +25,7 @@ from django.db import OperationalError
 from tests.channels.email.mailbuilder import raw_mail
 from tests.factories import World
 from zayavka.channels.email import deliver as delivery
-from zayavka.tickets import intake
+from zayavka.tickets.actions import intake
 from zayavka.tickets.models import Message, RawInput, StatusCategory, Ticket
 from zayavka.tickets.threading import make_message_id
 

@@ -32,7 +32,7 @@ from zayavka.channels.email import deliver as delivery
 from zayavka.channels.email import imap as poller
 from zayavka.channels.email.admin import MailboxForm
 from zayavka.channels.email.models import Mailbox, is_loopback
-from zayavka.tickets import intake
+from zayavka.tickets.actions import intake
 from zayavka.tickets.models import Message, RawInput, Ticket
 from zayavka.tickets.threading import make_message_id
 

@@ -13,7 +13,7 @@ from django.db import OperationalError
 from tests.channels.email.mailbuilder import raw_mail
 from tests.factories import World
 from zayavka.channels.email.lmtp import MailListener
-from zayavka.tickets import intake
+from zayavka.tickets.actions import intake
 from zayavka.tickets.models import RawInput, Ticket
 
 # Another thread (the listener's) writes: the test must see committed data. The

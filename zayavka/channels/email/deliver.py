@@ -17,7 +17,7 @@ from datetime import datetime
 from django.db import DatabaseError
 
 from zayavka.channels.email.inbound import CHANNEL, to_inbound
-from zayavka.tickets import intake
+from zayavka.tickets.actions import intake
 
 log = logging.getLogger(__name__)
 

@@ -284,3 +284,8 @@ def _clean(value: str) -> str:
     except UnicodeEncodeError:
         value = value.encode("utf-8", "replace").decode("utf-8")
     return value
+
+
+def replay_raw(raw: bytes, external_id: str) -> InboundMessage:
+    """A quarantined raw message through the adapter again (`intake.RAW_PARSERS`)."""
+    return to_inbound(raw, external_id=external_id)

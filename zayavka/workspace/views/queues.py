@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -17,7 +16,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from zayavka.accounts.models import Channel, Contact, Organization, Team, User
-from zayavka.tickets import actions, assignment
+from zayavka.tickets.actions import assignment
+from zayavka.tickets.actions import tickets as ticket_actions
 from zayavka.tickets.models import Priority, Status, Ticket
 from zayavka.workspace import options
 from zayavka.workspace.auth import agent_required
@@ -145,8 +145,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     tickets = data["tickets"].select_related("status", "priority", "team")
     for ticket in tickets.order_by("number"):
         try:
-            with transaction.atomic():
-                _apply(ticket, request.user, data)
+            _apply(ticket, request.user, data)
             done += 1
         except (PermissionDenied, ValueError):
             refused.append(ticket.display_number)
@@ -166,15 +165,14 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 
 def _apply(ticket: Ticket, user: User, data: dict[str, Any]) -> None:
-    locked = Ticket.objects.select_for_update(of=("self",)).select_related(
-        "status", "priority", "team"
-    )
-    ticket = locked.get(pk=ticket.pk)
+    """One ticket's change; the action locks the ticket and checks the agent may."""
     match data["action"]:
         case "status":
-            actions.change_status(ticket, data["status"], actor_user=user, channel=Channel.AGENT)
+            ticket_actions.change_status(
+                ticket, data["status"], actor_user=user, channel=Channel.AGENT
+            )
         case "priority":
-            actions.change_priority(
+            ticket_actions.change_priority(
                 ticket, data["priority"], actor_user=user, channel=Channel.AGENT
             )
         case "assign":

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,8 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from zayavka.accounts.models import Channel, ContactAddress, User
-from zayavka.tickets import access, actions, assignment, relations, replies
+from zayavka.tickets import access
+from zayavka.tickets.actions import assignment, lifecycle, relations
+from zayavka.tickets.actions import messages as thread
+from zayavka.tickets.actions import tickets as ticket_actions
 from zayavka.tickets.models import Attachment, Message, StatusCategory, Ticket, TicketLink
+from zayavka.tickets.threads import thread_tickets
+from zayavka.tickets.uploads import MAX_TEXT
 from zayavka.workspace.auth import agent_required
 from zayavka.workspace.forms import (
     AssignForm,
@@ -83,7 +87,7 @@ def _render(
 
 def _page_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     thread = list(
-        Message.objects.filter(ticket_id__in=relations.thread_tickets(ticket))
+        Message.objects.filter(ticket_id__in=thread_tickets(ticket))
         .select_related("author_user", "author_contact", "ticket")
         .prefetch_related(
             Prefetch(
@@ -194,7 +198,7 @@ def post_message(request: HttpRequest, number: int, kind: str) -> HttpResponse:
         assert isinstance(request.user, User)
         try:
             if kind == "reply":
-                replies.reply_to_requester(
+                thread.reply_to_requester(
                     ticket,
                     request.user,
                     form.cleaned_data["text"],
@@ -202,7 +206,7 @@ def post_message(request: HttpRequest, number: int, kind: str) -> HttpResponse:
                     then_status=form.cleaned_data["then_status"],
                 )
             else:
-                replies.add_note(ticket, request.user, form.cleaned_data["text"], form.uploads())
+                thread.add_note(ticket, request.user, form.cleaned_data["text"], form.uploads())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -222,10 +226,9 @@ def change_status(request: HttpRequest, number: int) -> HttpResponse:
     if not form.is_valid():
         return _render(request, ticket, invalid=True, status_form=form)
     assert isinstance(request.user, User)
-    with transaction.atomic():
-        actions.change_status(
-            ticket, form.cleaned_data["status"], actor_user=request.user, channel=Channel.AGENT
-        )
+    ticket_actions.change_status(
+        ticket, form.cleaned_data["status"], actor_user=request.user, channel=Channel.AGENT
+    )
     return _done(request, ticket, _("Status changed."))
 
 
@@ -237,10 +240,9 @@ def change_priority(request: HttpRequest, number: int) -> HttpResponse:
     if not form.is_valid():
         return _render(request, ticket, invalid=True, priority_form=form)
     assert isinstance(request.user, User)
-    with transaction.atomic():
-        actions.change_priority(
-            ticket, form.cleaned_data["priority"], actor_user=request.user, channel=Channel.AGENT
-        )
+    ticket_actions.change_priority(
+        ticket, form.cleaned_data["priority"], actor_user=request.user, channel=Channel.AGENT
+    )
     return _done(request, ticket, _("Priority changed."))
 
 
@@ -359,13 +361,13 @@ def abusive(request: HttpRequest, number: int, pk: int) -> HttpResponse:
     """Mark a requester's message as abusive (R29), or take the mark off (`abusive`=0)."""
     ticket = _load(request, number, write=True)
     message = Message.objects.filter(
-        pk=pk, ticket_id__in=relations.thread_tickets(ticket), direction=Message.Direction.INBOUND
+        pk=pk, ticket_id__in=thread_tickets(ticket), direction=Message.Direction.INBOUND
     ).first()
     if message is None:
         raise Http404("no such message")
     assert isinstance(request.user, User)
     flag = request.POST.get("abusive", "1") != "0"
-    relations.mark_abusive(message, abusive=flag, by=request.user)
+    thread.mark_abusive(message, abusive=flag, by=request.user)
     text = _("Message marked as abusive.") if flag else _("The abusive mark was taken off.")
     return _done(request, ticket, text)
 
@@ -376,7 +378,7 @@ def close_without_reply(request: HttpRequest, number: int) -> HttpResponse:
     """Close the ticket and send nothing: no reply, no resolution notice (R29)."""
     ticket = _load(request, number, write=True)
     assert isinstance(request.user, User)
-    relations.close_without_reply(ticket, by=request.user)
+    lifecycle.close_without_reply(ticket, by=request.user)
     return _done(request, ticket, _("Closed without a reply."))
 
 
@@ -400,7 +402,7 @@ def canned(request: HttpRequest, number: int) -> HttpResponse:
             {"requester_name": ticket.requester.name, "ticket_number": ticket.display_number},
         )
         text = f"{typed.rstrip()}\n\n{filled}" if typed.strip() else filled
-    form = MessageForm(prefix="reply", initial={"text": text[: replies.MAX_TEXT]})
+    form = MessageForm(prefix="reply", initial={"text": text[:MAX_TEXT]})
     if is_htmx(request):
         return HttpResponse(form["text"].as_widget())
     return _render(request, ticket, reply_form=form)
@@ -416,7 +418,7 @@ def change_category(request: HttpRequest, number: int) -> HttpResponse:
     if not form.is_valid():
         return _render(request, ticket, invalid=True, category_form=form)
     assert isinstance(request.user, User)
-    changed = actions.change_category(
+    changed = ticket_actions.change_category(
         ticket,
         form.cleaned_data["category"],
         form.cleaned_data["answers"],

@@ -1,19 +1,20 @@
-"""Tickets put on agents and teams by hand: an agent takes a ticket, or assigns it to a
-colleague or a team (R25). Routing's automatic assignment is in routing.py.
-
-Like actions.py, every function here writes a TicketEvent for what it changes.
+"""Who works on a ticket (R25): a new ticket routed to its team's queue and assigned by
+the team's mode (`routing` chooses; these write), and tickets put on agents and teams by
+hand: an agent takes one, or assigns it to a colleague or a team.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from zayavka.accounts.models import Team, User
-from zayavka.tickets import access, actions, routing
+from zayavka.accounts.models import Agent, Team, User
+from zayavka.tickets import access, notifications, routing
+from zayavka.tickets.actions.events import record_event
 from zayavka.tickets.models import EventKind, Ticket
 
 
@@ -57,7 +58,7 @@ def take_ticket(
         ticket.assignee = agent_user
         ticket.updated_at = max(ticket.updated_at, now)
         ticket.save(update_fields=["assignee", "updated_at"])
-        actions.record_event(
+        record_event(
             ticket,
             EventKind.TAKEN,
             actor_user=agent_user,
@@ -103,7 +104,7 @@ def assign_ticket(
         ticket.updated_at = max(ticket.updated_at, now)
         ticket.save(update_fields=["team", "assignee", "updated_at"])
         if ticket.team_id != (before.pk if before is not None else None):
-            actions.record_event(
+            record_event(
                 ticket,
                 EventKind.ROUTED,
                 actor_user=by,
@@ -116,7 +117,7 @@ def assign_ticket(
                 },
             )
         if ticket.assignee_id != before_assignee:
-            event = actions.record_event(
+            event = record_event(
                 ticket,
                 EventKind.ASSIGNED,
                 actor_user=by,
@@ -124,4 +125,86 @@ def assign_ticket(
                 data={"assignee": ticket.assignee_id, "from": before_assignee},
             )
             if agent is not None and agent != by:
-                routing.notify_assigned(ticket, agent, event)
+                notifications.notify_assigned(ticket, agent, event)
+
+
+def auto_assign(
+    ticket: Ticket, *, skills: Sequence[str] = (), at: datetime | None = None
+) -> Agent | None:
+    """Give an unassigned ticket to an agent of its team by the team's mode.
+
+    Returns the agent, or None when the team assigns manually, nobody eligible is on
+    shift, or the ticket already has an assignee: then it waits in the team's queue.
+    Records an ASSIGNED event and emails the agent.
+    """
+    if ticket.team_id is None or ticket.assignee_id is not None:
+        return None
+    # No savepoint: nothing here catches an error, so a failure rolls back the caller's
+    # transaction (intake's) as a whole either way; the lock is held to its commit anyway.
+    with transaction.atomic(savepoint=False):
+        team = Team.objects.select_for_update().get(pk=ticket.team_id)
+        agent = routing.choose_agent(team, routing.eligible_agents(team, skills))
+        if agent is None:
+            return None
+        now = at or timezone.now()
+        updated_at = max(ticket.updated_at, now)
+        # Conditional: an agent who took the ticket meanwhile keeps it.
+        if not Ticket.objects.filter(pk=ticket.pk, assignee__isnull=True).update(
+            assignee=agent.user, updated_at=updated_at
+        ):
+            return None
+        ticket.assignee, ticket.updated_at = agent.user, updated_at
+        # update(), not save(): these counters must not clear the reference cache.
+        Team.objects.filter(pk=team.pk).update(last_assigned=agent)
+        Agent.objects.filter(pk=agent.pk).update(last_assigned_at=timezone.now())
+        event = record_event(
+            ticket,
+            EventKind.ASSIGNED,
+            channel=ticket.channel,
+            at=now,
+            data={
+                "assignee": agent.user_id,
+                "from": None,
+                "agent": str(agent),
+                "team": team.pk,
+                "mode": team.assignment,
+                **({"skills": sorted(routing.skill_set(list(skills)))} if skills else {}),
+            },
+        )
+        notifications.notify_assigned(ticket, agent.user, event)
+    return agent
+
+
+def route_and_assign(
+    ticket: Ticket, text: str, *, at: datetime | None = None, routed: routing.Routed | None = None
+) -> Agent | None:
+    """Put a new ticket in its team's queue and, unless the team assigns manually, on an
+    agent. Records ROUTED (with the rule's name) and ASSIGNED; returns the agent if any.
+
+    ``routed`` is `choose_route`'s answer when the caller already asked it (and opened
+    the ticket in that team); otherwise the route is chosen here."""
+    with transaction.atomic(savepoint=False):
+        team, match = routed if routed is not None else routing.choose_route(ticket, text)
+        if team is None:
+            return None
+        if team.pk != ticket.team_id:
+            ticket.team = team
+            ticket.save(update_fields=["team"])
+        record_event(
+            ticket,
+            EventKind.ROUTED,
+            channel=ticket.channel,
+            at=at,
+            data={
+                "team": team.pk,
+                "team_name": team.name,
+                "rule": match.rule.name if match is not None else None,
+                "rule_id": match.rule.pk if match is not None else None,
+                "by": "rule" if match is not None else "category",
+            },
+        )
+        if team.assignment == Team.Assignment.MANUAL:
+            return None
+        return auto_assign(
+            ticket, skills=match.rule.required_skills if match is not None else (), at=at
+        )

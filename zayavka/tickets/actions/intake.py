@@ -19,7 +19,11 @@ from django.utils import timezone
 
 from zayavka.accounts.models import Channel, Contact
 from zayavka.core.storage import read_blob, store_blob
-from zayavka.tickets import actions, notifications, routing
+from zayavka.tickets import catalog, notifications, routing
+from zayavka.tickets.actions.assignment import route_and_assign
+from zayavka.tickets.actions.messages import add_message
+from zayavka.tickets.actions.relations import link_tickets
+from zayavka.tickets.actions.tickets import change_status, open_ticket
 from zayavka.tickets.identify import create_contact, find_contact, identify_client
 from zayavka.tickets.inbound import InboundMessage
 from zayavka.tickets.models import (
@@ -326,18 +330,18 @@ def _append(
 ) -> IntakeResult:
     msg = _add_inbound(ticket, message, raw, contact)
     if ticket.state == StatusCategory.RESOLVED:
-        actions.change_status(
+        change_status(
             ticket,
-            actions.status_for(StatusCategory.OPEN, "reopened"),
+            catalog.status_for(StatusCategory.OPEN, "reopened"),
             actor_contact=contact,
             channel=message.channel,
             event_kind=EventKind.REOPENED,
             at=message.received_at,
         )
     elif ticket.state == StatusCategory.PENDING:
-        actions.change_status(
+        change_status(
             ticket,
-            actions.status_for(StatusCategory.OPEN),
+            catalog.status_for(StatusCategory.OPEN),
             actor_contact=contact,
             channel=message.channel,
             at=message.received_at,
@@ -389,7 +393,7 @@ def _open(
         ),
         message.text,
     )
-    ticket = actions.open_ticket(
+    ticket = open_ticket(
         subject=message.subject,
         requester=contact,
         channel=message.channel,
@@ -405,7 +409,7 @@ def _open(
         flag_reason=flag,
         at=message.received_at,
     )
-    routing.route_and_assign(ticket, message.text, at=message.received_at, routed=routed)
+    route_and_assign(ticket, message.text, at=message.received_at, routed=routed)
     # The registration notice first: a notice about withheld files refers to it.
     notifications.notify_ticket_created(
         ticket,
@@ -415,12 +419,10 @@ def _open(
     )
     _add_inbound(ticket, message, raw, contact)
     if follow_up_of is not None:
-        actions.link_tickets(
-            ticket, follow_up_of, TicketLink.Kind.FOLLOW_UP, channel=message.channel
-        )
+        link_tickets(ticket, follow_up_of, TicketLink.Kind.FOLLOW_UP, channel=message.channel)
     if suspicious_of is not None:
         other = Ticket.objects.get(pk=suspicious_of)
-        actions.link_tickets(ticket, other, TicketLink.Kind.RELATED, channel=message.channel)
+        link_tickets(ticket, other, TicketLink.Kind.RELATED, channel=message.channel)
     return IntakeResult(Result.CREATED, ticket_number=ticket.number, ticket_id=ticket.pk)
 
 
@@ -441,7 +443,7 @@ def _add_inbound(
     # stored and flagged, out of the thread, and the sender is told once.
     rules = policy_for(ticket.contract, message.channel) if message.attachments else None
     withheld = screen(message.attachments, rules) if rules is not None else []
-    msg = actions.add_message(
+    msg = add_message(
         ticket,
         direction=Message.Direction.INBOUND,
         kind=kind,

@@ -1,24 +1,21 @@
-"""What agents do to tickets as a whole: merge them, link them, and deal with abusive
-messages (R29). Each call checks that the agent may work on every ticket involved and
-records the change in the history."""
+"""Tickets as a whole: merged, and linked to each other (related, parent and child,
+follow-up). Each agent's call checks that the agent may work on every ticket involved
+and records the change in the history of both."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from zayavka.accounts.models import Channel, User
-from zayavka.tickets.actions import change_status, iso_utc, record_event, status_for
-from zayavka.tickets.models import (
-    EventKind,
-    Message,
-    StatusCategory,
-    Ticket,
-    TicketLink,
-)
+from zayavka.tickets import access, catalog
+from zayavka.tickets.actions.events import record_event
+from zayavka.tickets.actions.tickets import change_status
+from zayavka.tickets.models import EventKind, StatusCategory, Ticket, TicketLink
 
 
 class TicketsNotLinked(ValueError):
@@ -32,10 +29,6 @@ class TicketsNotLinked(ValueError):
 
 
 def _check_may_work(by: User, *tickets: Ticket) -> None:
-    from django.core.exceptions import PermissionDenied
-
-    from zayavka.tickets import access
-
     if not all(access.can_work(by, ticket) for ticket in tickets):
         raise PermissionDenied("may not work on these tickets")
 
@@ -98,7 +91,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, by: User, at: datetime | No
         if source.state != StatusCategory.CLOSED:
             change_status(
                 source,
-                status_for(StatusCategory.CLOSED),
+                catalog.status_for(StatusCategory.CLOSED),
                 actor_user=by,
                 channel=Channel.AGENT,
                 reason="merged",
@@ -106,22 +99,6 @@ def merge_tickets(source: Ticket, target: Ticket, *, by: User, at: datetime | No
             )
         target.updated_at = max(target.updated_at, now)
         Ticket.objects.filter(pk=target.pk).update(updated_at=target.updated_at)
-
-
-def thread_tickets(ticket: Ticket) -> list[int]:
-    """The ids of the ticket and of every ticket merged into it, however deep."""
-    ids = [ticket.pk]
-    frontier = [ticket.pk]
-    while frontier:
-        frontier = [
-            pk
-            for pk in Ticket.objects.filter(merged_into_id__in=frontier).values_list(
-                "pk", flat=True
-            )
-            if pk not in ids
-        ]
-        ids += frontier
-    return ids
 
 
 # How an agent relates a ticket to another: the link stored, and which way it points.
@@ -223,52 +200,15 @@ def _role(link: TicketLink, side: Ticket) -> str:
     return str(link.kind)
 
 
-def mark_abusive(
-    message: Message, *, abusive: bool = True, by: User, at: datetime | None = None
-) -> bool:
-    """Mark a requester's message as abusive (R29), or take the mark off; a FLAGGED event
-    with the message's id records it. Who marked it and when are kept on the message.
-    Returns False when the message already was as asked. ValueError for a message that
-    did not come from the requester.
-    """
-    if message.direction != Message.Direction.INBOUND:
-        raise ValueError("only messages from the requester can be abusive")
-    now = at or timezone.now()
-    with transaction.atomic():
-        locked = Message.objects.select_for_update().get(pk=message.pk)
-        if locked.is_abusive == abusive:
-            return False
-        meta = dict(locked.meta) if isinstance(locked.meta, dict) else {}
-        if abusive:
-            meta["abusive"] = {"by": by.pk, "at": iso_utc(now)}
-        else:
-            meta.pop("abusive", None)
-        message.is_abusive = abusive
-        message.meta = meta
-        message.save(update_fields=["is_abusive", "meta"])
-        record_event(
-            message.ticket,
-            EventKind.FLAGGED,
-            actor_user=by,
-            channel=Channel.AGENT,
-            at=now,
-            data={"message": message.pk, "abusive": abusive},
-        )
-    return True
-
-
-def close_without_reply(ticket: Ticket, *, by: User, at: datetime | None = None) -> None:
-    """Close the ticket without answering it, as the desk may for abusive requests (R29).
-
-    No resolution notice and no rating request are sent (closing never sends them); the
-    STATUS event carries the reason "no_reply".
-    """
-    with transaction.atomic():
-        change_status(
-            ticket,
-            status_for(StatusCategory.CLOSED),
-            actor_user=by,
-            channel=Channel.AGENT,
-            reason="no_reply",
-            at=at,
-        )
+def link_tickets(source: Ticket, target: Ticket, kind: str, *, channel: str = "") -> None:
+    """Link a ticket the desk opened to another (intake: a follow-up of a closed ticket,
+    or the one a stranger's mail pointed at), and record it on the new ticket."""
+    with transaction.atomic(savepoint=False):
+        _, created = TicketLink.objects.get_or_create(source=source, target=target, kind=kind)
+        if created:
+            record_event(
+                source,
+                EventKind.LINKED,
+                channel=channel,
+                data={"kind": kind, "ticket": target.number},
+            )
