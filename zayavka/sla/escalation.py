@@ -480,7 +480,7 @@ def _heads() -> list[User]:
 
 
 def _name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
+    return user.display_name
 
 
 def _utc(moment: datetime) -> datetime:
