@@ -3,11 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from zayavka.accounts.signin import LimitedAdminAuthenticationForm, LimitedLoginView
 from zayavka.core.views import healthz
-from zayavka.portal.signin import LimitedAdminAuthenticationForm, LimitedLoginView
 
 admin.autodiscover()
-# Every sign-in page counts failed passwords under the same limits (portal/signin.py).
+# Every sign-in page counts failed passwords under the same limits (accounts/signin.py).
 admin.site.login_form = LimitedAdminAuthenticationForm
 
 urlpatterns = [

@@ -33,6 +33,11 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    @property
+    def display_name(self) -> str:
+        """The user's full name, else their username."""
+        return self.get_full_name() or self.get_username()
+
 
 class Organization(models.Model):
     class Kind(models.TextChoices):
@@ -351,7 +356,7 @@ class Agent(models.Model):
         verbose_name_plural = _("agents")
 
     def __str__(self) -> str:
-        return self.user.get_full_name() or self.user.get_username()
+        return self.user.display_name
 
 
 class RoutingRule(models.Model):

@@ -12,16 +12,17 @@ from django.urls import path, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from zayavka.accounts import throttle
 from zayavka.accounts.models import User
+from zayavka.accounts.signin import LimitedLoginView
 from zayavka.core.clientip import client_ip
-from zayavka.portal import membership, throttle
+from zayavka.portal import membership
 from zayavka.portal.forms import (
     EmailAuthenticationForm,
     OutboxPasswordResetForm,
     ResendConfirmationForm,
     SignupForm,
 )
-from zayavka.portal.signin import LimitedLoginView
 
 
 @require_http_methods(["GET", "POST"])

@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from zayavka.accounts.models import Contact
 from zayavka.accounts.normalize import phone_key
+from zayavka.accounts.signin import LimitedAuthenticationForm
 from zayavka.portal import emails
-from zayavka.portal.signin import LimitedAuthenticationForm
 from zayavka.tickets.inbound import MAX_SUBJECT, InboundAttachment
 from zayavka.tickets.models import Category, CategoryField, StatusCategory, Urgency
 from zayavka.tickets.policy import Policy, Reason, check, kind_labels

@@ -14,9 +14,9 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from zayavka.accounts import throttle
 from zayavka.accounts.models import Channel, Contact
 from zayavka.core.clientip import client_ip
-from zayavka.portal import throttle
 from zayavka.portal.filing import effective_policy, file_request
 from zayavka.portal.forms import HONEYPOT, RequestForm, check_files, new_form_token
 from zayavka.tickets.actions.intake import Result

@@ -160,7 +160,7 @@ def escalation_contact() -> dict[str, str]:
     if head is None:
         return {}
     return {
-        "head_name": head.user.get_full_name() or head.user.get_username(),
+        "head_name": head.user.display_name,
         "head_phone": head.phone,
         "head_email": head.user.email,
     }

@@ -196,7 +196,7 @@ def _sender_of(contact: Contact) -> Sender:
 
 
 def _message(call: Call, agent: User, external_id: str, sender: Sender) -> InboundMessage:
-    recorded_by = agent.get_full_name() or agent.get_username()
+    recorded_by = agent.display_name
     raw = {
         "recorded_by": agent.pk,
         "sender": {"name": sender.name, "email": sender.email, "phone": sender.phone},

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zayavka.portal.signin import LimitedAuthenticationForm, LimitedLoginView
+from zayavka.accounts.signin import LimitedAuthenticationForm, LimitedLoginView
 from zayavka.tickets import access
 
 # The browser tells its time zone in this cookie (static/workspace/workspace.js), so

@@ -73,7 +73,7 @@ class FilterForm(forms.Form):
             "assignee": [
                 ("", _("anyone")),
                 (NOBODY, _("nobody")),
-                *((str(u.pk), options.user_label(u)) for u in options.agents()),
+                *((str(u.pk), u.display_name) for u in options.agents()),
             ],
             "team": options.labelled(options.visible_teams(user), lambda t: t.pk),
             "sort": [("", _("default"))]

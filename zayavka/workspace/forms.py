@@ -24,7 +24,7 @@ class AgentChoiceField(forms.ModelChoiceField):
     """Agents by their names."""
 
     def label_from_instance(self, obj: Any) -> str:
-        return options.user_label(obj)
+        return obj.display_name
 
 
 class MessageForm(forms.Form):
@@ -232,7 +232,7 @@ def team_choices(user: AnyUser) -> options.Choices:
 
 
 def agent_choices() -> options.Choices:
-    return [("", _("nobody")), *((str(u.pk), options.user_label(u)) for u in options.agents())]
+    return [("", _("nobody")), *((str(u.pk), u.display_name) for u in options.agents())]
 
 
 def draw_from_cache(form: forms.Form, lists: dict[str, options.Choices]) -> None:

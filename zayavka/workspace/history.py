@@ -41,10 +41,7 @@ def history(ticket: Ticket) -> list[Entry]:
             category_ids.update(v for v in _forms(data) if _is_id(v))
     categories = list(Category.objects.filter(pk__in=category_ids).prefetch_related("fields"))
     names = Names(
-        users={
-            u.pk: u.get_full_name() or u.get_username()
-            for u in User.objects.filter(pk__in=user_ids)
-        },
+        users={u.pk: u.display_name for u in User.objects.filter(pk__in=user_ids)},
         teams=dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name")),
         categories={c.pk: c.label for c in categories},
         labels={(c.pk, f.key): f.label for c in categories for f in c.fields.all()},
@@ -82,7 +79,7 @@ def _is_id(value: object) -> TypeGuard[int]:
 
 def _actor(event: TicketEvent) -> str:
     if event.actor_user is not None:
-        return event.actor_user.get_full_name() or event.actor_user.get_username()
+        return event.actor_user.display_name
     if event.actor_contact is not None:
         return str(event.actor_contact)
     return _("the desk")

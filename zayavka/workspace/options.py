@@ -81,10 +81,6 @@ def visible_teams(user: AnyUser) -> list[Team]:
     return [team for team in teams() if team.pk not in hidden]
 
 
-def user_label(user: User) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def labelled(rows: Iterable[Any], key: Callable[[Any], object]) -> Choices:
     """(value, label) pairs for a select, "any" first, labels in the current language."""
     return [ANY, *((str(key(row)), str(row)) for row in rows)]

@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from zayavka.tickets.models import Ticket
-from zayavka.workspace.templatetags.desk import next_deadline, person
+from zayavka.workspace.templatetags.desk import next_deadline
 
 ROW = (
     "<tr>"
@@ -62,7 +62,9 @@ def _row(ticket: Ticket, url: str, zone: tzinfo, now: datetime, labels: dict[str
         flag = (
             f' <span class="flag" title="{_e(ticket.flag_reason)}">⚑ {_e(labels["flagged"])}</span>'
         )
-    assignee = _e(person(ticket.assignee)) if ticket.assignee else '<span class="muted">—</span>'
+    assignee = (
+        _e(ticket.assignee.display_name) if ticket.assignee else '<span class="muted">—</span>'
+    )
     due_html = ""
     if due.due:
         local = due.due.astimezone(zone)

@@ -335,4 +335,4 @@ def _heads() -> list[User]:
 
 
 def _name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
+    return user.display_name

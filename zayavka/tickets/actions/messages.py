@@ -266,7 +266,7 @@ def _queue_reply_email(
         context={
             **notifications.ticket_context(ticket, echo=True),
             "text": message.text,
-            "agent": author.get_full_name() or author.get_username(),
+            "agent": author.display_name,
             "attachments": filenames,
         },
         in_reply_to=last_inbound or "",

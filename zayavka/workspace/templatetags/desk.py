@@ -24,14 +24,6 @@ def sanitized(html: str) -> SafeString:
     return mark_safe(sanitize_html(html or ""))  # noqa: S308 — nh3's output is safe
 
 
-@register.filter
-def person(user: object) -> str:
-    full_name = getattr(user, "get_full_name", None)
-    if full_name is None:
-        return str(user or "")
-    return str(full_name() or user.get_username())  # type: ignore[attr-defined]
-
-
 @dataclass(frozen=True)
 class Deadline:
     due: datetime | None

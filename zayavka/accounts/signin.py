@@ -18,8 +18,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpResponse
 from django.utils.translation import ngettext
 
+from zayavka.accounts import throttle
 from zayavka.core.clientip import client_ip
-from zayavka.portal import throttle
 
 LOCKED = "locked"
 
