@@ -444,8 +444,9 @@ def test_a_burst_of_breaches_is_not_held_back_by_the_automatic_mail_cap(
 
 
 def test_the_scanner_runs_every_minute_in_the_workers_scheduler() -> None:
-    job = next(job for job in queue.PERIODIC_JOBS if job.func == "zayavka.sla.escalation.scan")
+    job = next(job for job in queue.periodic_jobs() if job.name == "sla_scan")
     assert job.schedule == {"minute": "*"}
+    assert job.resolve() is escalation.scan
 
 
 # --- two machines -------------------------------------------------------------------------
