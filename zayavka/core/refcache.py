@@ -2,6 +2,12 @@
 
 They are a handful of rows read by every intake. A change made in this process clears
 the cache at once (signals); other processes see it within TTL seconds.
+
+Every model a `cached()` loader reads is registered with `clear_on_change()` by the
+model's own app, in its AppConfig.ready() — never at the bottom of the module that
+reads it, which would clear the cache only once that module happened to be imported.
+A loader that starts reading another model registers that model there too
+(tests/core/test_refcache.py lists them).
 """
 
 from __future__ import annotations

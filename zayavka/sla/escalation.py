@@ -43,7 +43,7 @@ from django.utils import timezone
 
 from zayavka.accounts.models import Agent, Contract, Team, User
 from zayavka.accounts.normalize import email_key
-from zayavka.core.refcache import cached, clear_on_change
+from zayavka.core.refcache import cached
 from zayavka.sla import service
 from zayavka.sla.business_time import WorkCalendar, add_business_time, business_time_between
 from zayavka.sla.models import SlaEscalation, SlaPlan
@@ -485,6 +485,3 @@ def _name(user: User) -> str:
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
-
-
-clear_on_change(SlaPlan)

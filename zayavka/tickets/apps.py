@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from zayavka.core.queue import register_periodic_job
+from zayavka.core.refcache import clear_on_change
 
 # Closes resolved tickets the requester did not answer, by dotted path: see core.queue.
 AUTO_CLOSE_JOB = "zayavka.tickets.lifecycle.auto_close"
@@ -14,4 +15,8 @@ class TicketsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from zayavka.tickets.models import Category, Priority, Status
+
+        # Rows that cached loaders read (core.refcache): a change clears the cache.
+        clear_on_change(Status, Priority, Category)
         register_periodic_job("auto_close", {"minute": "*/5"}, AUTO_CLOSE_JOB)

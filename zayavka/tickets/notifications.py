@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone, translation
 
-from zayavka.accounts.models import Agent, Contact, User
+from zayavka.accounts.models import Agent, Contact
 from zayavka.accounts.normalize import email_key
-from zayavka.core.refcache import cached, clear_on_change
+from zayavka.core.refcache import cached
 from zayavka.tickets.models import Outbox, Ticket
 from zayavka.tickets.threading import make_message_id
 
@@ -282,6 +282,3 @@ def notify_attachments_withheld(
         },
         in_reply_to=in_reply_to,
     )
-
-
-clear_on_change(Agent, User)

@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from zayavka.accounts.models import ChannelPolicy, ContentKind, Contract
-from zayavka.core.refcache import cached, clear_on_change
+from zayavka.core.refcache import cached
 from zayavka.tickets import actions
 from zayavka.tickets.inbound import InboundAttachment
 from zayavka.tickets.models import Attachment, EventKind
@@ -292,6 +292,3 @@ def release_attachments(attachments: Iterable[Attachment], *, by: User | None = 
                 },
             )
     return released
-
-
-clear_on_change(ChannelPolicy, Contract)

@@ -17,7 +17,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from zayavka.accounts.models import Agent, RoutingRule, Team, User
-from zayavka.core.refcache import cached, clear_on_change
+from zayavka.core.refcache import cached
 from zayavka.tickets import actions
 from zayavka.tickets.models import Category, EventKind, StatusCategory, Ticket, TicketEvent
 from zayavka.tickets.notifications import queue_email, ticket_context
@@ -291,8 +291,3 @@ def notify_assigned(ticket: Ticket, assignee: User, event: TicketEvent) -> None:
         },
         capped=False,  # the desk's own agent
     )
-
-
-# Team too: the cached rules carry their teams (round-robin cursors are written with
-# update(), which does not clear the cache).
-clear_on_change(RoutingRule, Team, Category)
