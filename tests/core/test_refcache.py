@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from django.db import models
+from django.test import Client
 
-from tests.factories import World
+from tests.factories import AgentFactory, World
 from zayavka.accounts.models import (
     Agent,
     ChannelPolicy,
@@ -130,4 +131,23 @@ def test_saving_or_deleting_reference_rows_clears_the_cache(world: World) -> Non
         assert cache_probe() is not probe, type(row).__name__
     probe = cache_probe()
     policy.delete()
+    assert cache_probe() is not probe
+
+
+@pytest.mark.django_db
+def test_signing_in_keeps_the_cache_and_renaming_an_agent_clears_it(client: Client) -> None:
+    agent = AgentFactory.create()
+    agent.user.set_password("s3cret-pass")
+    agent.user.save()
+    probe = cache_probe()
+    signed_in = client.post(
+        "/desk/login/", {"username": agent.user.username, "password": "s3cret-pass"}
+    )
+    assert signed_in.status_code == 302
+    assert client.login(username=agent.user.username, password="s3cret-pass")
+    assert User.objects.get(pk=agent.user.pk).last_login is not None  # the sign-in saved it
+    assert cache_probe() is probe
+
+    agent.user.first_name = "Анна"
+    agent.user.save(update_fields=["first_name"])
     assert cache_probe() is not probe

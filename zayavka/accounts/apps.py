@@ -23,5 +23,7 @@ class AccountsConfig(AppConfig):
 
         # Rows that cached loaders read (core.refcache): a change clears the cache.
         # Team too: the cached routing rules carry their teams (round-robin cursors are
-        # written with update(), which sends no signal).
-        clear_on_change(User, Agent, Team, Organization, Contract, ChannelPolicy, RoutingRule)
+        # written with update(), which sends no signal). A sign-in saves only last_login
+        # (and a password rehash only the password): no loader reads them.
+        clear_on_change(User, unread=("last_login", "password"))
+        clear_on_change(Agent, Team, Organization, Contract, ChannelPolicy, RoutingRule)
