@@ -27,7 +27,6 @@ def _isolated_files(settings: Any, tmp_path: Path) -> Iterator[None]:
     settings.MEDIA_ROOT = tmp_path / "files"
     refcache.clear()  # rows cached by an earlier test were rolled back with it
     cache.clear()  # counters (rate limits) of an earlier test
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     yield
 
 

@@ -196,8 +196,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# Background work: app code uses Django's Tasks API; Huey runs it.
-TASKS = {"default": {"BACKEND": "zayavka.core.tasks.HueyTaskBackend"}}
+# Background work: the worker runs the outbox dispatcher, the IMAP poller and, with Huey
+# as the scheduler, the periodic jobs the apps register (core.queue).
 ZAYAVKA_REDIS_URL = env_str("ZAYAVKA_REDIS_URL")
 ZAYAVKA_WORKERS = env_int("ZAYAVKA_WORKERS", 2)
 ZAYAVKA_WEB_WORKERS = env_int("ZAYAVKA_WEB_WORKERS", 1)

@@ -447,10 +447,9 @@ def test_a_burst_of_breaches_is_not_held_back_by_the_automatic_mail_cap(
 
 
 def test_the_scanner_runs_every_minute_in_the_workers_scheduler() -> None:
-    job = next(
-        job for job in queue.PERIODIC_JOBS if job.func == "zayavka.tickets.actions.escalation.scan"
-    )
+    job = next(job for job in queue.periodic_jobs() if job.name == "sla_scan")
     assert job.schedule == {"minute": "*"}
+    assert job.resolve() is scan
 
 
 # --- two machines -------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from zayavka.accounts.models import Contract
-from zayavka.core.refcache import cached, clear_on_change
+from zayavka.core.refcache import cached
 from zayavka.sla import service
 from zayavka.sla.business_time import WorkCalendar, add_business_time, business_time_between
 from zayavka.sla.models import SlaEscalation, SlaPlan
@@ -172,6 +172,3 @@ def _order(step: Step) -> tuple[datetime, int]:
 
 def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
-
-
-clear_on_change(SlaPlan)

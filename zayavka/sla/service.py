@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import DatabaseError, connection, transaction
 
-from zayavka.core.refcache import cached, clear_on_change
+from zayavka.core.refcache import cached
 from zayavka.sla.business_time import (
     WorkCalendar,
     add_business_time,
@@ -347,6 +347,3 @@ def _same(a: datetime | None, b: datetime | None) -> bool:
     if a is None or b is None:
         return a is b
     return _utc(a) == _utc(b)
-
-
-clear_on_change(SlaTarget)

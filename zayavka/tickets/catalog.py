@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zayavka.core.refcache import cached, clear_on_change
+from zayavka.core.refcache import cached
 from zayavka.tickets.models import Priority, Status
 
 
@@ -39,6 +39,3 @@ def priority(pk: int) -> Priority:
 def priorities() -> list[Priority]:
     """All priorities, lowest rank first."""
     return cached("priorities", lambda: list(Priority.objects.order_by("rank")))
-
-
-clear_on_change(Status, Priority)

@@ -16,8 +16,7 @@ from zayavka.accounts.models import (
     address_key,
 )
 from zayavka.accounts.normalize import domain_key, email_domain, number_key
-from zayavka.core.refcache import cached, clear_on_change
-from zayavka.sla.models import Calendar
+from zayavka.core.refcache import cached
 from zayavka.tickets.inbound import Sender
 
 # Where numbers and domains are looked for: the subject and the start of the text.
@@ -199,6 +198,3 @@ def _contract_of(org: Organization, numbers: list[str]) -> Contract | None:
         if contract.number_key in wanted:
             return contract
     return contracts[0] if contracts else None
-
-
-clear_on_change(Contract, Calendar)

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 
 from zayavka.accounts.models import Agent, Contact, User
 from zayavka.accounts.normalize import email_key
-from zayavka.core.refcache import cached, clear_on_change
+from zayavka.core.refcache import cached
 from zayavka.tickets import tokens
 from zayavka.tickets.models import Outbox, Ticket, TicketEvent
 from zayavka.tickets.policy import Policy, Reason, Withheld, kind_labels
@@ -296,6 +296,3 @@ def notify_assigned(ticket: Ticket, assignee: User, event: TicketEvent) -> None:
         },
         capped=False,  # the desk's own agent
     )
-
-
-clear_on_change(Agent, User)

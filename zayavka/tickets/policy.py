@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from zayavka.accounts.models import ChannelPolicy, ContentKind, Contract
-from zayavka.core.refcache import cached, clear_on_change
+from zayavka.core.refcache import cached
 from zayavka.tickets.inbound import InboundAttachment
 
 
@@ -257,6 +257,3 @@ def kind_labels(kinds: Iterable[str]) -> str:
     message text itself ("text") is not a kind of file and is left out."""
     chosen = set(kinds) - {ContentKind.TEXT}
     return ", ".join(str(kind.label) for kind in ContentKind if kind.value in chosen)
-
-
-clear_on_change(ChannelPolicy, Contract)

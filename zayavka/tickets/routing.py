@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from django.db.models import Count
 
 from zayavka.accounts.models import Agent, RoutingRule, Team
-from zayavka.core.refcache import cached, clear_on_change
+from zayavka.core.refcache import cached
 from zayavka.tickets.models import Category, StatusCategory, Ticket
 
 # Keywords are looked for in the subject and this much of the first message.
@@ -185,8 +185,3 @@ def choose_agent(team: Team, agents: Sequence[Agent]) -> Agent | None:
     load = open_ticket_counts(agents)
     never = datetime.min.replace(tzinfo=UTC)
     return min(agents, key=lambda a: (load.get(a.user_id, 0), a.last_assigned_at or never, a.pk))
-
-
-# Team too: the cached rules carry their teams (round-robin cursors are written with
-# update(), which does not clear the cache).
-clear_on_change(RoutingRule, Team, Category)

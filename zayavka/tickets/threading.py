@@ -41,10 +41,6 @@ def ticket_number_from_message_id(message_id: str) -> int | None:
     return number if hmac.compare_digest(mac.lower(), _mac(number, nonce)) else None
 
 
-def subject_tag(display_number: str) -> str:
-    return f"[#{display_number}]"
-
-
 def ticket_number_from_subject(subject: str) -> int | None:
     """The number in a subject tag such as "[#10042]" (in the configured number format)."""
     fmt: str = settings.ZAYAVKA_TICKET_NUMBER_FORMAT

@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from zayavka.accounts.models import Contract, Organization, Team, User
-from zayavka.core.refcache import cached, clear_on_change
+from zayavka.core.refcache import cached
 from zayavka.tickets import access
 from zayavka.tickets.access import AnyUser
 from zayavka.tickets.models import Category, Priority, Status
@@ -84,6 +84,3 @@ def visible_teams(user: AnyUser) -> list[Team]:
 def labelled(rows: Iterable[Any], key: Callable[[Any], object]) -> Choices:
     """(value, label) pairs for a select, "any" first, labels in the current language."""
     return [ANY, *((str(key(row)), str(row)) for row in rows)]
-
-
-clear_on_change(Status, Priority, Category, Team, Organization, Contract)

@@ -14,8 +14,8 @@ from zayavka.tickets.outbox import dispatch_forever
 
 class Command(BaseCommand):
     help = (
-        "Run the background worker: the outbox dispatcher, the IMAP poller, queued tasks and "
-        "the periodic scheduler."
+        "Run the background worker: the outbox dispatcher, the IMAP poller and the periodic "
+        "jobs (with their scheduler)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-scheduler",
             action="store_true",
-            help="Run tasks only; another process runs the periodic jobs.",
+            help="Run the jobs another process's scheduler queues (Redis), not the scheduler.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
