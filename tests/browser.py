@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.db import connections
 
-from tests.conftest import requires_server
+from tests.servers import requires_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

@@ -1,4 +1,42 @@
-"""Shared fixtures: named personas and a world that reads like the demo, built by factories."""
+"""The fixtures every test directory shares. Each name means one thing in the whole suite.
+
+For every test, automatically:
+  _isolated_files   attachments go to the test's own directory, the caches start
+                    empty (and the rate limits' one ends so), tasks run at once
+  _fast_passwords   MD5 instead of the real password hasher: these are test users
+
+Ask for them by name:
+  world             the demo's organizations, contacts, team and category
+                    (tests/factories.py: Romashka with Maria and Oleg, Severny Veter, ...)
+  agents            the desk's people for the workspace tests (tests/personas.Agents):
+                      anna     agent in the web team
+                      boris    agent in no team
+                      vera     agent in the restricted security team (`security`)
+                      root     superuser without an agent profile
+                      oleg     Oleg Smirnov's portal account: a customer, signs in as "oleg"
+  customers         the portal's people and a few tickets between them
+                    (tests/personas.Customers):
+                      oleg     requester at Romashka (Oleg Smirnov; ticket_a)
+                      irina    another requester at Romashka (Irina Belova; ticket_b)
+                      maria    Romashka's manager (Maria Kuznetsova): sees its tickets
+                      pavel    Severny Veter's manager (Pavel Vetrov; ticket_other)
+                      anna     agent in the web team, who answered Oleg
+                    Portal accounts sign in with their email; every persona's password
+                    is tests.personas.PASSWORD.
+  in_english        English for the test's own code; tests/workspace and tests/portal
+                    use it for every test (their conftest.py)
+  client            Django's test client asking for English pages
+  plain_client      Django's test client as it comes: it names no language, so pages
+                    are in the site's default, Russian
+  browser           Chromium at a desktop's width, in English (screenshots "workspace-")
+  russian_browser   the same in Russian ("workspace-ru-")
+  phone_browser     Chromium at a phone's width, in Russian ("portal-")
+tests/channels/email/conftest.py adds `dovecot` (an IMAP server) and `account` (a
+mailbox on it); other fixtures belong to the one test module that defines them.
+
+Helpers are plain modules: tests/personas.py (PASSWORD, make_agent, portal_user,
+file_ticket), tests/factories.py, tests/browser.py, tests/servers.py (requires_server).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +47,12 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
+from django.utils import translation
 
+from tests.browser import Browser, open_browser
 from tests.factories import World, build_world
+from tests.personas import Agents, Customers, build_agents, build_customers
 from zayavka.core import refcache
 
 
@@ -28,6 +70,32 @@ def _isolated_files(settings: Any, tmp_path: Path) -> Iterator[None]:
     refcache.clear()  # rows cached by an earlier test were rolled back with it
     cache.clear()  # counters (rate limits) of an earlier test
     yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """Real hashing costs a second per password on a busy machine; these are test users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def in_english() -> Iterator[None]:
+    """Tests read English labels, whatever the Russian catalogue holds meanwhile."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client() -> Client:
+    """Replaces pytest-django's `client`: this one asks for English pages."""
+    return Client(headers={"Accept-Language": "en"})
+
+
+@pytest.fixture
+def plain_client() -> Client:
+    """pytest-django's `client` as it was: no language asked, the site's default answers."""
+    return Client()
 
 
 @pytest.fixture
@@ -35,11 +103,48 @@ def world(db: None) -> World:
     return build_world()
 
 
-def requires_server(name: str, reachable: bool, how: str) -> None:
-    """Skip a test whose server is missing, except under CI=true where it must run."""
-    if reachable:
-        return
-    message = f"{name} is not available: {how}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message} (required under CI=true)")
-    pytest.skip(message)
+@pytest.fixture
+def agents(world: World) -> Agents:
+    return build_agents(world)
+
+
+@pytest.fixture
+def customers(world: World) -> Customers:
+    return build_customers(world)
+
+
+# --- A real browser against a live server ------------------------------------------------
+
+DESKTOP = {"width": 1360, "height": 900}
+
+
+@pytest.fixture
+def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright: an agent's desktop, in English."""
+    with open_browser(
+        live_server, monkeypatch, prefix="workspace", locale="en-GB", viewport=DESKTOP
+    ) as browser:
+        yield browser
+
+
+@pytest.fixture
+def russian_browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
+    """The same, asking for Russian pages."""
+    with open_browser(
+        live_server, monkeypatch, prefix="workspace-ru", locale="ru-RU", viewport=DESKTOP
+    ) as browser:
+        yield browser
+
+
+@pytest.fixture
+def phone_browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
+    """Debian's Chromium, headless, in Russian, 390 pixels wide like a phone."""
+    with open_browser(
+        live_server,
+        monkeypatch,
+        prefix="portal",
+        locale="ru-RU",
+        viewport={"width": 390, "height": 844},
+        extra_http_headers={"Accept-Language": "ru"},
+    ) as browser:
+        yield browser

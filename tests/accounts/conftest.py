@@ -1,8 +1,11 @@
-"""The sign-in limits are checked on every sign-in page with the portal's personas (a
-portal user, an agent) and its fixtures: fast password hashing, English pages."""
+"""The sign-in limits are checked on every sign-in page with the shared personas (a
+portal customer, an agent; see tests/conftest.py), in English."""
 
 from __future__ import annotations
 
-from tests.portal.conftest import _fast_passwords, _fresh_rate_limits, _in_english, client, people
+import pytest
 
-__all__ = ["_fast_passwords", "_fresh_rate_limits", "_in_english", "client", "people"]
+
+@pytest.fixture(autouse=True)
+def _in_english(in_english: None) -> None:
+    """Every test here runs in English (see tests/conftest.py)."""

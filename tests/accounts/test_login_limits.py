@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.portal.conftest import PASSWORD, Clients
+from tests.personas import PASSWORD, Customers
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def signed_in(client: Client) -> bool:
 
 @pytest.mark.parametrize(("url", "persona"), [(PORTAL, OLEG), (DESK, "anna")])
 def test_after_five_failures_even_the_right_password_is_refused(
-    client: Client, people: Clients, url: str, persona: str
+    client: Client, customers: Customers, url: str, persona: str
 ) -> None:
     fail(client, url, persona, 5)
     page = sign_in(client, url, persona, PASSWORD)
@@ -46,7 +46,7 @@ def test_after_five_failures_even_the_right_password_is_refused(
 
 @pytest.mark.parametrize(("url", "persona"), [(PORTAL, OLEG), (DESK, "anna")])
 def test_fewer_failures_do_not_lock_and_a_success_signs_in(
-    client: Client, people: Clients, url: str, persona: str
+    client: Client, customers: Customers, url: str, persona: str
 ) -> None:
     fail(client, url, persona, 4)
     page = sign_in(client, url, persona, PASSWORD)
@@ -54,7 +54,7 @@ def test_fewer_failures_do_not_lock_and_a_success_signs_in(
 
 
 def test_the_name_is_locked_whatever_its_case_but_its_owner_elsewhere_gets_in(
-    client: Client, people: Clients
+    client: Client, customers: Customers
 ) -> None:
     """A stranger's five wrong guesses must not lock the agent out of the desk."""
     fail(client, DESK, "anna", 5, REMOTE_ADDR="198.51.100.1")
@@ -65,7 +65,7 @@ def test_the_name_is_locked_whatever_its_case_but_its_owner_elsewhere_gets_in(
 
 
 def test_guessing_one_name_from_many_addresses_is_stopped(
-    client: Client, people: Clients, settings: Any
+    client: Client, customers: Customers, settings: Any
 ) -> None:
     settings.ZAYAVKA_LOGIN_FAILURES_PER_NAME = 6
     for n in range(3):
@@ -74,7 +74,7 @@ def test_guessing_one_name_from_many_addresses_is_stopped(
     assert page.status_code == 429 and not signed_in(client)
 
 
-def test_the_two_sign_in_pages_share_the_count(client: Client, people: Clients) -> None:
+def test_the_two_sign_in_pages_share_the_count(client: Client, customers: Customers) -> None:
     fail(client, PORTAL, "anna", 3)
     fail(client, DESK, "anna", 2)
     assert sign_in(client, PORTAL, "anna", PASSWORD).status_code == 429
@@ -82,7 +82,7 @@ def test_the_two_sign_in_pages_share_the_count(client: Client, people: Clients) 
 
 
 def test_one_address_guessing_many_names_is_stopped(
-    client: Client, people: Clients, settings: Any
+    client: Client, customers: Customers, settings: Any
 ) -> None:
     settings.ZAYAVKA_LOGIN_FAILURES_PER_IP = 3
     for name in ("a@x.example", "b@x.example", "c@x.example"):
@@ -93,7 +93,7 @@ def test_one_address_guessing_many_names_is_stopped(
 
 
 def test_behind_a_trusted_proxy_clients_are_told_apart(
-    client: Client, people: Clients, settings: Any
+    client: Client, customers: Customers, settings: Any
 ) -> None:
     settings.ZAYAVKA_TRUSTED_PROXIES = ["10.0.0.1"]
     settings.ZAYAVKA_LOGIN_FAILURES_PER_IP = 2
@@ -111,7 +111,7 @@ def test_behind_a_trusted_proxy_clients_are_told_apart(
 
 
 def test_a_forged_forwarded_header_does_not_escape_the_limit(
-    client: Client, people: Clients, settings: Any
+    client: Client, customers: Customers, settings: Any
 ) -> None:
     settings.ZAYAVKA_TRUSTED_PROXIES = ["10.0.0.1"]
     settings.ZAYAVKA_LOGIN_FAILURES_PER_IP = 2
@@ -123,7 +123,7 @@ def test_a_forged_forwarded_header_does_not_escape_the_limit(
     assert page.status_code == 429
 
 
-def test_the_lock_ends_with_the_window(client: Client, people: Clients, settings: Any) -> None:
+def test_the_lock_ends_with_the_window(client: Client, customers: Customers, settings: Any) -> None:
     settings.ZAYAVKA_LOGIN_FAILURE_WINDOW = 1
     fail(client, PORTAL, OLEG, 5)
     locked = sign_in(client, PORTAL, OLEG, PASSWORD)
@@ -134,7 +134,7 @@ def test_the_lock_ends_with_the_window(client: Client, people: Clients, settings
 
 
 def test_a_customers_right_password_on_the_desk_is_not_a_failure(
-    client: Client, people: Clients
+    client: Client, customers: Customers
 ) -> None:
     for _n in range(6):
         page = sign_in(client, DESK, OLEG, PASSWORD)
@@ -143,7 +143,7 @@ def test_a_customers_right_password_on_the_desk_is_not_a_failure(
 
 
 def test_the_lock_lasts_the_whole_window_not_the_caches_default_timeout(
-    client: Client, people: Clients, monkeypatch: pytest.MonkeyPatch
+    client: Client, customers: Customers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The file cache stores an incremented count with its default 5 minutes."""
     start = time.time()
@@ -155,7 +155,9 @@ def test_the_lock_lasts_the_whole_window_not_the_caches_default_timeout(
 
 
 @pytest.mark.parametrize("url", ["/login/", "/admin/login/"])
-def test_the_other_sign_in_pages_share_the_limit(client: Client, people: Clients, url: str) -> None:
+def test_the_other_sign_in_pages_share_the_limit(
+    client: Client, customers: Customers, url: str
+) -> None:
     """No page is left to guess on: the site's own sign-in and the admin's count too."""
     fail(client, DESK, "anna", 5)
     page = sign_in(client, url, "anna", PASSWORD)

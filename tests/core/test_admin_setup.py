@@ -30,10 +30,10 @@ pytestmark = pytest.mark.django_db
 
 
 def submit(
-    client: Client, url: str, values: dict[str, Any], inlines: dict[str, list[dict]]
+    plain_client: Client, url: str, values: dict[str, Any], inlines: dict[str, list[dict]]
 ) -> None:
     """Fill the admin's add form as a browser would post it, and check it was saved."""
-    page = client.get(url)
+    page = plain_client.get(url)
     assert page.status_code == 200
     form = page.context["adminform"].form
     data: dict[str, Any] = {}
@@ -60,7 +60,7 @@ def submit(
         }
         for i, row in enumerate(rows):
             data |= {f"{prefix}-{i}-{key}": value for key, value in row.items()}
-    response = client.post(url, data)
+    response = plain_client.post(url, data)
     errors = response.context and (
         response.context["adminform"].form.errors,
         [fs.formset.errors for fs in response.context["inline_admin_formsets"]],
@@ -69,17 +69,17 @@ def submit(
 
 
 def test_an_administrator_sets_up_a_client_contract_and_the_next_email_follows_it(
-    client: Client,
+    plain_client: Client,
 ) -> None:
-    client.force_login(User.objects.create_superuser("root", "root@example.org", "pw"))
-    client.cookies["django_language"] = "ru"
+    plain_client.force_login(User.objects.create_superuser("root", "root@example.org", "pw"))
+    plain_client.cookies["django_language"] = "ru"
     urgent = Priority.objects.get(slug="urgent")
     normal = Priority.objects.get(slug="normal")
 
     # Support from Yekaterinburg, 8:00-17:00 on working days, one extra day off.
     hours = {d: [["08:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
     submit(
-        client,
+        plain_client,
         reverse("admin:sla_calendar_add"),
         {
             "name": "ekb-8-17",
@@ -91,7 +91,7 @@ def test_an_administrator_sets_up_a_client_contract_and_the_next_email_follows_i
         {},
     )
     submit(
-        client,
+        plain_client,
         reverse("admin:sla_slaplan_add"),
         {"name": "Золотой", "warning_percent": "75", "head_after_minutes": "30"},
         {
@@ -112,7 +112,7 @@ def test_an_administrator_sets_up_a_client_contract_and_the_next_email_follows_i
         },
     )
     submit(
-        client,
+        plain_client,
         reverse("admin:accounts_organization_add"),
         {"name": "ООО «Лесной»", "kind": "client"},
         {"identifiers": [{"kind": "email_domain", "value": "lesnoy.ru"}]},
@@ -121,7 +121,7 @@ def test_an_administrator_sets_up_a_client_contract_and_the_next_email_follows_i
     from zayavka.sla.models import SlaPlan
 
     submit(
-        client,
+        plain_client,
         reverse("admin:accounts_contract_add"),
         {
             "organization": Organization.objects.get(name="ООО «Лесной»").pk,

@@ -23,15 +23,15 @@ pytestmark = pytest.mark.django_db
 
 
 def test_healthz_is_unhealthy_without_a_worker_and_healthy_with_a_fresh_heartbeat(
-    client: Client,
+    plain_client: Client,
 ) -> None:
-    response = client.get("/healthz")
+    response = plain_client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "ok", "worker": "no heartbeat"}
     beat()
-    assert client.get("/healthz").status_code == 200
+    assert plain_client.get("/healthz").status_code == 200
     WorkerHeartbeat.objects.update(beat_at=timezone.now() - timedelta(minutes=10))
-    stale = client.get("/healthz")
+    stale = plain_client.get("/healthz")
     assert stale.status_code == 503 and stale.json()["checks"]["worker"].startswith("stale")
 
 
@@ -59,11 +59,11 @@ ADMIN_PAGES = [
 
 @pytest.mark.parametrize(("language", "title"), [("ru", "Организации"), ("en", "Organizations")])
 def test_an_administrator_configures_the_desk_in_russian_or_english(
-    client: Client, language: str, title: str
+    plain_client: Client, language: str, title: str
 ) -> None:
     admin = User.objects.create_superuser("root", "root@example.org", "pw")
-    client.force_login(admin)
-    client.cookies["django_language"] = language
+    plain_client.force_login(admin)
+    plain_client.cookies["django_language"] = language
     for page in ADMIN_PAGES:
         for view in ("changelist", "add"):
             if view == "add" and page in {
@@ -73,14 +73,14 @@ def test_an_administrator_configures_the_desk_in_russian_or_english(
                 "tickets_attachment",
             }:
                 continue
-            response = client.get(reverse(f"admin:{page}_{view}"))
+            response = plain_client.get(reverse(f"admin:{page}_{view}"))
             assert response.status_code == 200, (page, view)
-    index = client.get(reverse("admin:index")).content.decode()
+    index = plain_client.get(reverse("admin:index")).content.decode()
     assert title in index
 
 
-def test_the_login_page_speaks_russian_by_default(client: Client) -> None:
-    page = client.get("/login/").content.decode()
+def test_the_login_page_speaks_russian_by_default(plain_client: Client) -> None:
+    page = plain_client.get("/login/").content.decode()
     assert "Войти" in page and "Пароль" in page
 
 
@@ -96,12 +96,12 @@ def test_logs_are_one_json_object_per_line_with_extra_fields() -> None:
 
 
 def test_the_admin_shows_a_tickets_clock_and_handling_but_does_not_edit_them(
-    client: Client, world: World
+    plain_client: Client, world: World
 ) -> None:
     intake.receive(inbound(email="o.smirnov@romashka.ru"))
     ticket = Ticket.objects.get()
-    client.force_login(User.objects.create_superuser("root", "root@example.org", "pw"))
-    page = client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk]))
+    plain_client.force_login(User.objects.create_superuser("root", "root@example.org", "pw"))
+    page = plain_client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk]))
     assert page.status_code == 200
     form = page.context["adminform"].form
     for name in ("status", "priority", "contract", "assignee", "resolution_due"):

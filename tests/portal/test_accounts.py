@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import World
-from tests.portal.conftest import Clients
+from tests.personas import Customers
 from zayavka.accounts.models import Contact, User
 from zayavka.portal import membership
 from zayavka.portal.models import JoinRequest
@@ -82,7 +82,7 @@ def test_a_forged_or_reused_address_link_does_nothing(client: Client, world: Wor
 
 
 def test_signing_up_again_with_a_taken_address_looks_the_same_and_sends_nothing(
-    client: Client, people: Clients
+    client: Client, customers: Customers
 ) -> None:
     page = sign_up(client, "o.smirnov@romashka.ru")
     assert page.status_code == 200
@@ -91,42 +91,42 @@ def test_signing_up_again_with_a_taken_address_looks_the_same_and_sends_nothing(
 
 
 def test_a_new_colleague_joins_the_company_when_its_manager_approves(
-    client: Client, people: Clients
+    client: Client, customers: Customers
 ) -> None:
     sign_up(client, "new.person@romashka.ru")
     client.get(emailed_path("portal_confirm", "new.person@romashka.ru"))
     contact = Contact.objects.get(user__email="new.person@romashka.ru")
     assert contact.organization is None
     request = JoinRequest.objects.get(contact=contact)
-    assert (request.organization, request.via) == (people.world.romashka, "email_domain")
+    assert (request.organization, request.via) == (customers.world.romashka, "email_domain")
 
     # A requester of the company cannot approve; the manager of another company sees nothing.
-    client.force_login(people.oleg)
+    client.force_login(customers.oleg)
     assert client.post(f"/portal/join/{request.pk}/", {"decision": "approve"}).status_code == 404
-    client.force_login(people.pavel)
+    client.force_login(customers.pavel)
     assert client.post(f"/portal/join/{request.pk}/", {"decision": "approve"}).status_code == 404
-    client.force_login(people.maria)
+    client.force_login(customers.maria)
     assert "new.person@romashka.ru" in client.get("/portal/").content.decode()
     client.post(f"/portal/join/{request.pk}/", {"decision": "approve"})
     contact.refresh_from_db()
-    assert contact.organization == people.world.romashka
+    assert contact.organization == customers.world.romashka
     request.refresh_from_db()
-    assert request.state == "approved" and request.decided_by == people.maria
+    assert request.state == "approved" and request.decided_by == customers.maria
 
 
 def test_a_contract_number_asks_to_join_that_contract_s_company(
-    client: Client, people: Clients
+    client: Client, customers: Customers
 ) -> None:
     sign_up(client, "guest@gmail.example", contract_number="кс-24/7-005")
     client.get(emailed_path("portal_confirm", "guest@gmail.example"))
     request = JoinRequest.objects.get()
-    assert (request.organization, request.via) == (people.world.veter, "contract")
-    membership.decide(request, approve=False, by=people.anna)
+    assert (request.organization, request.via) == (customers.world.veter, "contract")
+    membership.decide(request, approve=False, by=customers.anna)
     assert Contact.objects.get(user__email="guest@gmail.example").organization is None
 
 
 def test_a_forgotten_password_is_recovered_by_an_emailed_link(
-    client: Client, people: Clients
+    client: Client, customers: Customers
 ) -> None:
     page = client.post("/portal/password/reset/", {"email": "o.smirnov@romashka.ru"}, follow=True)
     assert "If an account uses this address" in page.content.decode()
@@ -149,7 +149,7 @@ def test_recovering_an_unknown_address_says_the_same_and_sends_nothing(
     assert not Outbox.objects.exists()
 
 
-def test_the_agents_sign_in_still_works(client: Client, people: Clients) -> None:
+def test_the_agents_sign_in_still_works(client: Client, customers: Customers) -> None:
     assert client.get("/desk/login/").status_code == 200
     assert client.get("/login/").status_code == 200
     page = client.post("/portal/logout/", follow=True)
@@ -170,7 +170,7 @@ def test_the_confirmation_email_is_delivered_by_the_worker(client: Client, world
 
 
 def test_sign_ups_and_password_emails_are_rate_limited(
-    client: Client, people: Clients, settings: Any
+    client: Client, customers: Customers, settings: Any
 ) -> None:
     settings.ZAYAVKA_WEBFORM_RATE_PER_IP = 2
     for n in range(2):

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import AgentFactory, World
-from tests.portal.conftest import Clients
+from tests.personas import Customers
 from tests.portal.test_accounts import emailed_path, sign_up
 from zayavka.accounts.models import User
 from zayavka.tickets.models import Outbox
@@ -47,19 +47,19 @@ def test_a_new_link_is_sent_and_activates_the_account(client: Client, world: Wor
 
 @pytest.mark.parametrize("email", ["nobody@nowhere.example", "o.smirnov@romashka.ru"])
 def test_an_address_without_a_waiting_account_gets_the_same_answer_and_nothing(
-    client: Client, people: Clients, email: str
+    client: Client, customers: Customers, email: str
 ) -> None:
     page = resend(client, email)
     assert page.status_code == 200 and SAME_ANSWER in page.content.decode()
     assert not Outbox.objects.exists()
 
 
-def test_a_switched_off_account_is_not_revived(client: Client, people: Clients) -> None:
+def test_a_switched_off_account_is_not_revived(client: Client, customers: Customers) -> None:
     """An administrator's deactivation is not an unconfirmed sign-up."""
     agent = User.objects.create_user("gone@desk.example", "gone@desk.example", "x")
     AgentFactory.create(user=agent)
-    people.irina.is_active = False
-    people.irina.save(update_fields=["is_active"])
+    customers.irina.is_active = False
+    customers.irina.save(update_fields=["is_active"])
     User.objects.filter(pk=agent.pk).update(is_active=False)
     for email in ("gone@desk.example", "i.belova@romashka.ru"):
         assert SAME_ANSWER in resend(client, email).content.decode()

@@ -12,8 +12,8 @@ import pytest
 
 from tests.browser import Browser
 from tests.factories import World
-from tests.portal.conftest import PASSWORD as CLIENT_PASSWORD
-from tests.portal.conftest import Clients
+from tests.personas import PASSWORD as CLIENT_PASSWORD
+from tests.personas import Customers
 from zayavka.accounts.models import User
 from zayavka.tickets import catalog
 from zayavka.tickets.actions.tickets import change_status
@@ -102,12 +102,12 @@ def test_a_client_signs_up_files_a_request_replies_and_rates(
 
 
 def test_a_manager_sees_a_colleague_s_request_and_another_company_s_manager_does_not(
-    people: Clients, phone_browser: Browser
+    customers: Customers, phone_browser: Browser
 ) -> None:
     from playwright.sync_api import expect
 
     page = phone_browser.page
-    ticket = people.ticket_b  # Irina's, at Romashka
+    ticket = customers.ticket_b  # Irina's, at Romashka
 
     def sign_in(email: str) -> None:
         phone_browser.open("/portal/login/")
@@ -117,7 +117,7 @@ def test_a_manager_sees_a_colleague_s_request_and_another_company_s_manager_does
         expect(page).to_have_url(re.compile(r"/portal/$"))
 
     sign_in("m.kuznetsova@romashka.ru")
-    page.locator("#id_requester").select_option(str(people.irina_contact.pk))
+    page.locator("#id_requester").select_option(str(customers.irina_contact.pk))
     page.locator("form.filters button[type=submit]").click()
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(1)

@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import Client
 
 from tests.factories import inbound, ticket_of
-from tests.portal.conftest import Clients
+from tests.personas import Customers
 from zayavka.tickets import catalog, outbox
 from zayavka.tickets.actions import intake
 from zayavka.tickets.actions.messages import reply_to_requester
@@ -49,7 +49,7 @@ def email_request(sender: str, subject: str) -> Ticket:
     return ticket_of(intake.receive(inbound("Не работает сайт", email=sender, subject=subject)))
 
 
-def test_the_registration_notice_links_to_the_request(client: Client, people: Clients) -> None:
+def test_the_registration_notice_links_to_the_request(client: Client, customers: Customers) -> None:
     ticket = email_request("o.smirnov@romashka.ru", "Сайт отдаёт 502")
     body = delivered_to("o.smirnov@romashka.ru", "ticket_created")
     assert "Следить за заявкой:" in body  # in the requester's Russian
@@ -59,7 +59,7 @@ def test_the_registration_notice_links_to_the_request(client: Client, people: Cl
 
 
 def test_an_unconfirmed_senders_acknowledgement_has_no_link(
-    client: Client, people: Clients
+    client: Client, customers: Customers
 ) -> None:
     email_request("stranger@spam.example", "Купите таблетки")
     row = Outbox.objects.get(template="ticket_created", recipient="stranger@spam.example")
@@ -69,24 +69,24 @@ def test_an_unconfirmed_senders_acknowledgement_has_no_link(
 
 
 def test_the_desks_reply_links_to_the_thread_with_the_reply(
-    client: Client, people: Clients
+    client: Client, customers: Customers
 ) -> None:
     ticket = email_request("o.smirnov@romashka.ru", "Не уходит почта")
-    reply_to_requester(ticket, people.anna, "Очистили очередь, проверьте.")
+    reply_to_requester(ticket, customers.anna, "Очистили очередь, проверьте.")
     body = delivered_to("o.smirnov@romashka.ru", "agent_reply")
     page = follow(client, body)
     assert "Очистили очередь, проверьте." in page
 
 
-def test_the_resolution_notice_links_to_the_request(client: Client, people: Clients) -> None:
+def test_the_resolution_notice_links_to_the_request(client: Client, customers: Customers) -> None:
     ticket = email_request("o.smirnov@romashka.ru", "Принтер не печатает")
-    change_status(ticket, catalog.status_for(StatusCategory.RESOLVED), actor_user=people.anna)
+    change_status(ticket, catalog.status_for(StatusCategory.RESOLVED), actor_user=customers.anna)
     body = delivered_to("o.smirnov@romashka.ru", "ticket_resolved")
     assert "Принтер не печатает" in follow(client, body)
 
 
-def test_an_unconfirmed_requesters_resolution_notice_has_no_link(people: Clients) -> None:
+def test_an_unconfirmed_requesters_resolution_notice_has_no_link(customers: Customers) -> None:
     ticket = email_request("stranger@spam.example", "Купите таблетки")
-    change_status(ticket, catalog.status_for(StatusCategory.RESOLVED), actor_user=people.anna)
+    change_status(ticket, catalog.status_for(StatusCategory.RESOLVED), actor_user=customers.anna)
     body = delivered_to("stranger@spam.example", "ticket_resolved")
     assert "/portal/open/" not in body

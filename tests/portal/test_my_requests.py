@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from tests.portal.conftest import Clients
+from tests.personas import Customers
 from zayavka.accounts.models import ChannelPolicy
 from zayavka.tickets import catalog, tokens
 from zayavka.tickets.actions.messages import add_message
@@ -40,10 +40,10 @@ def resolve(ticket: Ticket) -> Ticket:
 
 
 def test_a_reply_with_a_file_reaches_the_desk_as_the_requester_s_message(
-    client: Client, people: Clients
+    client: Client, customers: Customers
 ) -> None:
-    client.force_login(people.oleg)
-    ticket = people.ticket_a
+    client.force_login(customers.oleg)
+    ticket = customers.ticket_a
     log = SimpleUploadedFile("error.log", b"502 Bad Gateway", content_type="text/plain")
     data = {"token": reply_token(client, ticket), "text": "Снова 502", "attachments": [log]}
     page = client.post(f"/portal/t/{ticket.number}/reply/", data)
@@ -53,19 +53,19 @@ def test_a_reply_with_a_file_reaches_the_desk_as_the_requester_s_message(
     message = ticket.messages.get(text="Снова 502")
     assert message.direction == Message.Direction.INBOUND
     assert message.channel == "portal"
-    assert message.author_contact == people.world.oleg
+    assert message.author_contact == customers.world.oleg
     assert [a.filename for a in message.attachments.all()] == ["error.log"]
     assert "error.log" in client.get(f"/portal/t/{ticket.number}/").content.decode()
 
 
 def test_a_reply_with_a_file_the_policy_refuses_keeps_the_text(
-    client: Client, people: Clients
+    client: Client, customers: Customers
 ) -> None:
     ChannelPolicy.objects.create(
-        contract=people.world.romashka_contract, channel="portal", max_attachment_bytes=1024
+        contract=customers.world.romashka_contract, channel="portal", max_attachment_bytes=1024
     )
-    client.force_login(people.oleg)
-    ticket = people.ticket_a
+    client.force_login(customers.oleg)
+    ticket = customers.ticket_a
     big = SimpleUploadedFile("dump.bin", b"x" * 2048)
     page = client.post(
         f"/portal/t/{ticket.number}/reply/",
@@ -82,9 +82,11 @@ def test_a_reply_with_a_file_the_policy_refuses_keeps_the_text(
     assert not ticket.messages.filter(channel="portal").exists()
 
 
-def test_problem_solved_resolves_and_the_rating_is_saved(client: Client, people: Clients) -> None:
-    client.force_login(people.oleg)
-    ticket = people.ticket_a
+def test_problem_solved_resolves_and_the_rating_is_saved(
+    client: Client, customers: Customers
+) -> None:
+    client.force_login(customers.oleg)
+    ticket = customers.ticket_a
     client.post(f"/portal/t/{ticket.number}/solve/")
     ticket.refresh_from_db()
     assert ticket.state == StatusCategory.RESOLVED
@@ -96,18 +98,18 @@ def test_problem_solved_resolves_and_the_rating_is_saved(client: Client, people:
     assert (rating.score, rating.comment, rating.resolved_at) == (4, "Быстро", ticket.resolved_at)
 
 
-def test_reopening_a_resolved_ticket(client: Client, people: Clients) -> None:
-    ticket = resolve(people.ticket_a)
-    client.force_login(people.oleg)
+def test_reopening_a_resolved_ticket(client: Client, customers: Customers) -> None:
+    ticket = resolve(customers.ticket_a)
+    client.force_login(customers.oleg)
     client.post(f"/portal/t/{ticket.number}/reopen/")
     ticket.refresh_from_db()
     assert ticket.state == StatusCategory.OPEN
     assert ticket.events.filter(kind=EventKind.REOPENED).exists()
 
 
-def test_a_reply_to_a_resolved_ticket_reopens_it(client: Client, people: Clients) -> None:
-    ticket = resolve(people.ticket_a)
-    client.force_login(people.oleg)
+def test_a_reply_to_a_resolved_ticket_reopens_it(client: Client, customers: Customers) -> None:
+    ticket = resolve(customers.ticket_a)
+    client.force_login(customers.oleg)
     client.post(
         f"/portal/t/{ticket.number}/reply/",
         {"token": reply_token(client, ticket), "text": "Не помогло"},
@@ -116,62 +118,64 @@ def test_a_reply_to_a_resolved_ticket_reopens_it(client: Client, people: Clients
     assert ticket.state == StatusCategory.OPEN
 
 
-def test_only_the_requester_rates(client: Client, people: Clients) -> None:
-    ticket = resolve(people.ticket_a)
-    client.force_login(people.maria)
+def test_only_the_requester_rates(client: Client, customers: Customers) -> None:
+    ticket = resolve(customers.ticket_a)
+    client.force_login(customers.maria)
     assert "Rate the solution" not in client.get(f"/portal/t/{ticket.number}/").content.decode()
     assert client.post(f"/portal/t/{ticket.number}/rate/", {"score": "1"}).status_code == 404
     assert not TicketRating.objects.exists()
 
 
-def test_a_manager_filters_the_company_s_requests(client: Client, people: Clients) -> None:
-    resolve(people.ticket_b)
-    client.force_login(people.maria)
-    a, b = people.ticket_a, people.ticket_b
+def test_a_manager_filters_the_company_s_requests(client: Client, customers: Customers) -> None:
+    resolve(customers.ticket_b)
+    client.force_login(customers.maria)
+    a, b = customers.ticket_a, customers.ticket_b
     by_status = client.get("/portal/", {"status": "resolved"}).content.decode()
     assert f"/portal/t/{b.number}/" in by_status and f"/portal/t/{a.number}/" not in by_status
-    by_person = client.get("/portal/", {"requester": people.world.oleg.pk}).content.decode()
+    by_person = client.get("/portal/", {"requester": customers.world.oleg.pk}).content.decode()
     assert f"/portal/t/{a.number}/" in by_person and f"/portal/t/{b.number}/" not in by_person
     assert "Ирина Белова" in client.get("/portal/").content.decode()
 
 
-def test_a_requester_has_no_requester_filter(client: Client, people: Clients) -> None:
-    client.force_login(people.oleg)
+def test_a_requester_has_no_requester_filter(client: Client, customers: Customers) -> None:
+    client.force_login(customers.oleg)
     assert 'name="requester"' not in client.get("/portal/").content.decode()
 
 
-def test_an_email_link_opens_the_ticket_without_signing_in(client: Client, people: Clients) -> None:
-    path = reverse("portal:open", args=[tokens.ticket_token(people.ticket_a.pk)])
+def test_an_email_link_opens_the_ticket_without_signing_in(
+    client: Client, customers: Customers
+) -> None:
+    path = reverse("portal:open", args=[tokens.ticket_token(customers.ticket_a.pk)])
     page = client.get(path)
     assert page.status_code == 200
     body = page.content.decode()
     assert "Проверьте, пожалуйста, ещё раз." in body
     assert "Внутренняя заметка" not in body
     assert client.get(path[:-3] + "xx/").status_code == 404
-    assert client.get(f"/portal/open/{people.ticket_a.number}/").status_code == 404
+    assert client.get(f"/portal/open/{customers.ticket_a.number}/").status_code == 404
 
 
-def test_script_tags_in_the_thread_are_shown_escaped(client: Client, people: Clients) -> None:
-    ticket = Ticket.objects.get(pk=people.ticket_a.pk)
+def test_script_tags_in_the_thread_are_shown_escaped(client: Client, customers: Customers) -> None:
+    ticket = Ticket.objects.get(pk=customers.ticket_a.pk)
     Ticket.objects.filter(pk=ticket.pk).update(subject="<script>alert(1)</script>")
     add_message(
         ticket,
         direction=Message.Direction.INBOUND,
         channel="web",
         text="<script>alert(2)</script>",
-        author_contact=people.world.oleg,
+        author_contact=customers.world.oleg,
     )
-    client.force_login(people.oleg)
+    client.force_login(customers.oleg)
     for url in ("/portal/", f"/portal/t/{ticket.number}/"):
         body = client.get(url).content.decode()
         assert "<script>alert" not in body, url
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in body
 
 
-def test_a_reply_to_a_closed_ticket_opens_a_follow_up(client: Client, people: Clients) -> None:
-    ticket = people.ticket_a
+def test_a_reply_to_a_closed_ticket_opens_a_follow_up(client: Client, customers: Customers) -> None:
+    ticket = customers.ticket_a
     change_status(ticket, catalog.status_for(StatusCategory.CLOSED))
-    client.force_login(people.oleg)
+    client.force_login(customers.oleg)
     page = client.post(
         f"/portal/t/{ticket.number}/reply/",
         {"token": reply_token(client, ticket), "text": "Опять сломалось"},

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from tests.factories import World
-from tests.portal.conftest import Clients
+from tests.personas import Customers
 from zayavka.accounts.models import ChannelPolicy
 from zayavka.tickets.models import CategoryField, Outbox, RawInput, Ticket, Verification
 
@@ -90,9 +90,9 @@ def test_the_same_form_sent_twice_files_one_ticket(client: Client, world: World)
 
 
 def test_a_signed_in_client_files_a_verified_request_as_themselves(
-    client: Client, people: Clients
+    client: Client, customers: Customers
 ) -> None:
-    client.force_login(people.oleg)
+    client.force_login(customers.oleg)
     page = client.get("/portal/new/").content.decode()
     assert "o.smirnov@romashka.ru" in page
     client.post(
@@ -102,8 +102,8 @@ def test_a_signed_in_client_files_a_verified_request_as_themselves(
     ticket = Ticket.objects.get(
         channel="web", subject="Не открывается сайт", verification="authenticated"
     )
-    assert ticket.requester_id == people.world.oleg.pk
-    assert ticket.organization_id == people.world.romashka.pk
+    assert ticket.requester_id == customers.world.oleg.pk
+    assert ticket.organization_id == customers.world.romashka.pk
 
 
 def test_the_category_form_asks_for_its_own_fields_with_hints(client: Client, world: World) -> None:
@@ -281,13 +281,13 @@ def test_the_embedded_form_files_without_our_cookies(world: World) -> None:
 
 
 def test_a_forged_cross_site_post_does_not_speak_for_the_signed_in_client(
-    people: Clients,
+    customers: Customers,
 ) -> None:
     victim = Client(enforce_csrf_checks=True, headers={"Accept-Language": "en"})
-    victim.force_login(people.oleg)
+    victim.force_login(customers.oleg)
     victim.post(
         "/portal/new/", request_data(victim, email="attacker@evil.example", subject="Удалите всё")
     )
     ticket = Ticket.objects.get(subject="Удалите всё")
     assert ticket.verification == Verification.NONE
-    assert ticket.requester_id != people.world.oleg.pk
+    assert ticket.requester_id != customers.world.oleg.pk

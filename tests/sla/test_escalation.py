@@ -50,7 +50,7 @@ def msk(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def desk(world: World) -> World:
+def sla_world(world: World) -> World:
     """Romashka's contract: a normal request is answered within 4 business hours and
     resolved within 16, on Russian working days 9-19; warnings at 80 %, the head of the
     helpdesk an hour after a breach. Ivanov works in the web team, Petrova leads it,
@@ -183,7 +183,7 @@ def test_the_warning_uses_exactly_its_share_of_the_business_time(
     assert business_time_between(RU, start, warning) == span - left
 
 
-def test_a_new_ticket_is_checked_at_its_first_warning(desk: World) -> None:
+def test_a_new_ticket_is_checked_at_its_first_warning(sla_world: World) -> None:
     ticket = request(msk(3, 17))
     assert ticket.first_response_due == msk(5, 11)
     assert ticket.resolution_due == msk(6, 13)  # 16 hours: Tue 2, Thu 10, Fri 4
@@ -198,7 +198,7 @@ def test_a_new_ticket_is_checked_at_its_first_warning(desk: World) -> None:
     assert ticket.sla_next_check_at == msk(5, 10, 12)
 
 
-def test_the_first_reply_from_the_desk_ends_the_first_response_steps(desk: World) -> None:
+def test_the_first_reply_from_the_desk_ends_the_first_response_steps(sla_world: World) -> None:
     ticket = request(msk(3, 17))
     add_message(
         ticket,
@@ -213,7 +213,7 @@ def test_the_first_reply_from_the_desk_ends_the_first_response_steps(desk: World
     assert ticket.sla_next_check_at == msk(6, 9, 48)
 
 
-def test_an_internal_note_is_not_a_first_response(desk: World) -> None:
+def test_an_internal_note_is_not_a_first_response(sla_world: World) -> None:
     ticket = request(msk(3, 17))
     add_message(
         ticket,
@@ -229,7 +229,7 @@ def test_an_internal_note_is_not_a_first_response(desk: World) -> None:
     assert ticket.sla_next_check_at == msk(5, 10, 12)
 
 
-def test_a_ticket_without_deadlines_is_never_checked(desk: World) -> None:
+def test_a_ticket_without_deadlines_is_never_checked(sla_world: World) -> None:
     ticket = ticket_of(intake.receive(inbound(email="anyone@mail.ru", received_at=msk(3, 17))))
     assert ticket.resolution_due is None
     assert ticket.sla_next_check_at is None
@@ -240,7 +240,7 @@ def test_a_ticket_without_deadlines_is_never_checked(desk: World) -> None:
 
 
 def test_the_assignee_is_warned_then_told_with_the_lead_then_the_head_is_told(
-    desk: World,
+    sla_world: World,
 ) -> None:
     ticket = request(msk(3, 17))
 
@@ -269,7 +269,7 @@ def test_the_assignee_is_warned_then_told_with_the_lead_then_the_head_is_told(
     assert refreshed(ticket).sla_next_check_at == msk(6, 9, 48)
 
 
-def test_the_mails_name_the_ticket_its_deadline_and_link_it(desk: World) -> None:
+def test_the_mails_name_the_ticket_its_deadline_and_link_it(sla_world: World) -> None:
     ticket = request(msk(3, 17))
     scan(now=msk(5, 12, 1))
     outbox.deliver_due()
@@ -284,7 +284,7 @@ def test_the_mails_name_the_ticket_its_deadline_and_link_it(desk: World) -> None
     assert ticket.display_number in head_mail.subject and "05.11.2026 11:00" in head_mail.body
 
 
-def test_nothing_is_sent_twice(desk: World) -> None:
+def test_nothing_is_sent_twice(sla_world: World) -> None:
     ticket = request(msk(3, 17))
     first = scan(now=msk(5, 11, 1))
     assert first.steps == 2
@@ -298,7 +298,7 @@ def test_nothing_is_sent_twice(desk: World) -> None:
     assert refreshed(ticket).sla_next_check_at == msk(5, 12)
 
 
-def test_after_downtime_every_due_step_happens_once_in_order(desk: World) -> None:
+def test_after_downtime_every_due_step_happens_once_in_order(sla_world: World) -> None:
     ticket = request(msk(3, 17))
     report = scan(now=msk(6, 15))  # the scanner was down from Tuesday to Friday afternoon
     assert (report.warnings, report.breaches, report.escalations) == (2, 2, 2)
@@ -315,13 +315,13 @@ def test_after_downtime_every_due_step_happens_once_in_order(desk: World) -> Non
     assert SlaEscalation.objects.filter(ticket=ticket).count() == 6
 
 
-def test_an_unassigned_ticket_warns_the_team_lead(desk: World) -> None:
+def test_an_unassigned_ticket_warns_the_team_lead(sla_world: World) -> None:
     ticket = request(msk(3, 17), assignee=None)
     scan(now=msk(5, 10, 30))
     assert told(ticket, "sla_warning") == [LEAD]
 
 
-def test_every_head_of_the_helpdesk_is_told(desk: World) -> None:
+def test_every_head_of_the_helpdesk_is_told(sla_world: World) -> None:
     deputy = User.objects.create(username="deputy", email="deputy@desk.example")
     Agent.objects.create(user=deputy, is_head=True)
     ticket = request(msk(3, 17))
@@ -331,7 +331,7 @@ def test_every_head_of_the_helpdesk_is_told(desk: World) -> None:
     assert sorted(escalated.data["told"]) == sorted([HEAD, "deputy@desk.example"])
 
 
-def test_the_plan_sets_the_warning_share_and_the_delay_for_the_head(desk: World) -> None:
+def test_the_plan_sets_the_warning_share_and_the_delay_for_the_head(sla_world: World) -> None:
     plan = SlaPlan.objects.get()
     plan.warning_percent, plan.head_after_minutes = 50, 0
     plan.save()
@@ -342,7 +342,7 @@ def test_the_plan_sets_the_warning_share_and_the_delay_for_the_head(desk: World)
     assert told(ticket, "sla_escalated") == [HEAD]  # with the breach, no delay
 
 
-def test_a_paused_ticket_is_not_escalated_and_its_clock_comes_back(desk: World) -> None:
+def test_a_paused_ticket_is_not_escalated_and_its_clock_comes_back(sla_world: World) -> None:
     ticket = request(msk(3, 17))
     add_message(
         ticket,
@@ -365,7 +365,7 @@ def test_a_paused_ticket_is_not_escalated_and_its_clock_comes_back(desk: World) 
     assert history(ticket) == []
 
 
-def test_a_resolved_ticket_drops_out(desk: World) -> None:
+def test_a_resolved_ticket_drops_out(sla_world: World) -> None:
     ticket = request(msk(3, 17))
     change_status(ticket, catalog.status_for(StatusCategory.RESOLVED), at=msk(5, 10))
     assert refreshed(ticket).sla_next_check_at is None
@@ -373,7 +373,7 @@ def test_a_resolved_ticket_drops_out(desk: World) -> None:
     assert history(ticket) == []
 
 
-def test_a_ticket_resolved_while_its_check_is_due_is_not_escalated(desk: World) -> None:
+def test_a_ticket_resolved_while_its_check_is_due_is_not_escalated(sla_world: World) -> None:
     ticket = request(msk(3, 17))
     Ticket.objects.filter(pk=ticket.pk).update(state=StatusCategory.RESOLVED)
     report = scan(now=msk(20, 12))
@@ -381,7 +381,7 @@ def test_a_ticket_resolved_while_its_check_is_due_is_not_escalated(desk: World) 
     assert refreshed(ticket).sla_next_check_at is None
 
 
-def test_a_higher_priority_moves_the_deadlines_and_the_next_check(desk: World) -> None:
+def test_a_higher_priority_moves_the_deadlines_and_the_next_check(sla_world: World) -> None:
     ticket = request(msk(5, 9))  # Thursday 9:00: answer by 13:00
     scan(now=msk(5, 12, 12))  # the normal first response warning went out
     assert told(ticket, "sla_warning") == [ASSIGNEE]
@@ -409,20 +409,20 @@ def test_a_higher_priority_moves_the_deadlines_and_the_next_check(desk: World) -
     assert refreshed(ticket).sla_next_check_at is None
 
 
-def test_a_contract_change_recomputes_the_deadlines(desk: World) -> None:
+def test_a_contract_change_recomputes_the_deadlines(sla_world: World) -> None:
     ticket = request(msk(6, 17))  # Friday evening: answer due Monday 11:00
     assert ticket.first_response_due == msk(9, 11)
-    veter = desk.veter_contract
-    veter.sla_plan = desk.romashka_contract.sla_plan
+    veter = sla_world.veter_contract
+    veter.sla_plan = sla_world.romashka_contract.sla_plan
     veter.save()
     change_contract(ticket, veter, at=msk(6, 17, 30))
     ticket = refreshed(ticket)
-    assert ticket.organization_id == desk.veter.pk
+    assert ticket.organization_id == sla_world.veter.pk
     assert ticket.first_response_due == msk(6, 21)  # 24/7: four hours of the clock
     assert ticket.sla_next_check_at == msk(6, 20, 12)
     client = TicketEvent.objects.get(ticket=ticket, kind=EventKind.CLIENT)
     assert client.data["contract"] == veter.pk
-    assert client.data["from"] == desk.romashka_contract.pk
+    assert client.data["from"] == sla_world.romashka_contract.pk
     moved = TicketEvent.objects.get(ticket=ticket, kind=EventKind.DEADLINES).data
     assert moved["first_response_due"] == {
         "from": msk(9, 11).astimezone(UTC).isoformat(),
@@ -435,7 +435,7 @@ def test_a_contract_change_recomputes_the_deadlines(desk: World) -> None:
 
 
 def test_a_burst_of_breaches_is_not_held_back_by_the_automatic_mail_cap(
-    desk: World, settings: Any
+    sla_world: World, settings: Any
 ) -> None:
     settings.ZAYAVKA_AUTOMAIL_PER_HOUR = 1
     tickets = [request(msk(3, 17), external_id=str(n)) for n in range(3)]
@@ -457,7 +457,7 @@ def test_the_scanner_runs_every_minute_in_the_workers_scheduler() -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_scanners_at_once_take_each_step_exactly_once(desk: World) -> None:
+def test_two_scanners_at_once_take_each_step_exactly_once(sla_world: World) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has a single writer; row locks are PostgreSQL's")
     tickets = [request(msk(3, 17), external_id=str(n)) for n in range(24)]

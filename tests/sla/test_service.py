@@ -455,25 +455,25 @@ def test_working_periods_start_now_when_open_and_merge_touching_intervals() -> N
 
 @pytest.mark.django_db
 def test_an_administrator_checks_a_calendar_and_cannot_save_a_broken_one(
-    client: Client, monkeypatch: pytest.MonkeyPatch
+    plain_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     admin = User.objects.create_superuser("root", "root@example.org", "pw")
-    client.force_login(admin)
+    plain_client.force_login(admin)
     fixed_now = datetime(2026, 12, 30, 15, 0, tzinfo=UTC)  # 18:00 in Moscow
     monkeypatch.setattr(sla_admin, "timezone", SimpleNamespace(now=lambda: fixed_now))
     row = Calendar.objects.get(name="ru-workdays-9-19")
     url = reverse("admin:sla_calendar_change", args=[row.pk])
     with translation.override("en"):
-        page = client.get(url, headers={"accept-language": "en"}).content.decode()
+        page = plain_client.get(url, headers={"accept-language": "en"}).content.decode()
     assert "Next working periods" in page
     assert "Wed, 2026-12-30 18:00 – 19:00" in page
     assert "Mon, 2027-01-11 09:00 – 19:00" in page
     assert "120 business minutes from now fall due on Mon, 2027-01-11 10:00" in page
     always = Calendar.objects.get(name="24x7")
-    page = client.get(reverse("admin:sla_calendar_change", args=[always.pk])).content.decode()
+    page = plain_client.get(reverse("admin:sla_calendar_change", args=[always.pk])).content.decode()
     assert "2026-12-30 20:00" in page
 
-    response = client.post(
+    response = plain_client.post(
         reverse("admin:sla_calendar_add"),
         {
             "name": "broken",

@@ -50,37 +50,39 @@ def test_the_resolution_is_announced_by_email_with_a_rating_link(world: World) -
     assert "/rate/" in notice.body and "?score=1" in notice.body
 
 
-def test_opening_the_link_does_not_rate_but_confirming_does(world: World, client: Client) -> None:
+def test_opening_the_link_does_not_rate_but_confirming_does(
+    world: World, plain_client: Client
+) -> None:
     ticket = open_ticket(world)
     resolve(ticket)
     outbox.deliver_due()
     link = rating_link().split("://", 1)[1].split("/", 1)[1]
-    page = client.get("/" + link)
+    page = plain_client.get("/" + link)
     assert page.status_code == 200
     assert 'value="5" required id="id_score_0" checked' in page.content.decode()
     assert not TicketRating.objects.exists()  # a mail scanner's prefetch rates nothing
 
     path = "/" + link.split("?")[0]
-    saved = client.post(path, {"score": "4", "comment": "Быстро, спасибо"})
+    saved = plain_client.post(path, {"score": "4", "comment": "Быстро, спасибо"})
     assert saved.status_code == 200
     rating = TicketRating.objects.get()
     assert (rating.ticket, rating.score, rating.comment) == (ticket, 4, "Быстро, спасибо")
-    client.post(path, {"score": "5"})
+    plain_client.post(path, {"score": "5"})
     assert TicketRating.objects.get().score == 5  # changing one's mind, not a second rating
 
 
-def test_a_forged_or_malformed_rating_link_is_not_found(client: Client, db: None) -> None:
-    assert client.get("/rate/not-a-token/").status_code == 404
-    assert client.post("/rate/not-a-token/", {"score": "1"}).status_code == 404
+def test_a_forged_or_malformed_rating_link_is_not_found(plain_client: Client, db: None) -> None:
+    assert plain_client.get("/rate/not-a-token/").status_code == 404
+    assert plain_client.post("/rate/not-a-token/", {"score": "1"}).status_code == 404
 
 
-def test_an_out_of_range_score_is_refused(world: World, client: Client) -> None:
+def test_an_out_of_range_score_is_refused(world: World, plain_client: Client) -> None:
     ticket = open_ticket(world)
     resolve(ticket)
     ticket.refresh_from_db()
     assert ticket.resolved_at is not None
     path = f"/rate/{tokens.rating_token(ticket.pk, ticket.resolved_at)}/"
-    assert client.post(path, {"score": "9"}).status_code == 200
+    assert plain_client.post(path, {"score": "9"}).status_code == 200
     assert not TicketRating.objects.exists()
 
 

@@ -79,7 +79,8 @@ class SmtpServer:
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
+def relay() -> Iterator[SmtpServer]:
+    """The mail server the outbox relays through: down until the test starts it."""
     server = SmtpServer(free_port())
     yield server
     server.stop()
@@ -110,12 +111,12 @@ def assert_registration_notice(message: EmailMessage, number: int, in_reply_to: 
 
 @pytest.mark.django_db
 def test_an_smtp_outage_delays_the_registration_notice_and_loses_nothing(
-    world: World, smtp: SmtpServer, settings: Any
+    world: World, relay: SmtpServer, settings: Any
 ) -> None:
     settings.MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": smtp.port, "timeout": 10},
+            "OPTIONS": {"host": "127.0.0.1", "port": relay.port, "timeout": 10},
         }
     }
     ticket = ticket_of(
@@ -136,12 +137,12 @@ def test_an_smtp_outage_delays_the_registration_notice_and_loses_nothing(
     assert notice.attempts == 1
 
     # Back up, and the backoff has passed: it arrives, once.
-    smtp.start()
+    relay.start()
     assert outbox.deliver_due(now=t0 + timedelta(seconds=31)) == 1
-    (envelope,) = smtp.inbox.envelopes
+    (envelope,) = relay.inbox.envelopes
     assert envelope.mail_from == django_settings.DEFAULT_FROM_EMAIL
     assert envelope.rcpt_tos == ["o.smirnov@romashka.ru"]
-    (message,) = smtp.inbox.messages
+    (message,) = relay.inbox.messages
     assert_registration_notice(message, ticket.number, "req-1@mail.romashka.ru")
     assert ticket_number_from_message_id(message["Message-ID"]) == ticket.number
     assert message["Message-ID"] == f"<{notice.context['message_id']}>"
@@ -149,7 +150,7 @@ def test_an_smtp_outage_delays_the_registration_notice_and_loses_nothing(
     assert notice.state == Outbox.State.SENT and notice.attempts == 2
 
     assert outbox.deliver_due(now=t0 + timedelta(hours=1)) == 0
-    assert len(smtp.inbox.envelopes) == 1
+    assert len(relay.inbox.envelopes) == 1
 
 
 # --- The real worker process ---------------------------------------------------------
@@ -174,7 +175,7 @@ def outbox_rows(database: Path) -> list[tuple[str, int, str]]:
 
 @pytest.mark.slow
 def test_the_worker_delivers_once_the_smtp_server_comes_up(
-    tmp_path: Path, smtp: SmtpServer
+    tmp_path: Path, relay: SmtpServer
 ) -> None:
     data = tmp_path / "var"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZAYAVKA_")}
@@ -185,7 +186,7 @@ def test_the_worker_delivers_once_the_smtp_server_comes_up(
         ZAYAVKA_SQLITE_SYNCHRONOUS="NORMAL",
         ZAYAVKA_LOG_LEVEL="WARNING",
         ZAYAVKA_SMTP_HOST="127.0.0.1",
-        ZAYAVKA_SMTP_PORT=str(smtp.port),
+        ZAYAVKA_SMTP_PORT=str(relay.port),
         ZAYAVKA_OUTBOX_POLL_SECONDS="0.2",
         ZAYAVKA_WORKERS="1",
     )
@@ -212,15 +213,15 @@ def test_the_worker_delivers_once_the_smtp_server_comes_up(
             )[0]
             assert state == "pending" and "refused" in error.lower()
 
-            smtp.start()
+            relay.start()
             # Skip the 30 s wait of the first backoff: make the retry due now.
             with closing(sqlite3.connect(database, timeout=10)) as db:
                 db.execute("UPDATE tickets_outbox SET next_attempt_at = '2000-01-01 00:00:00'")
                 db.commit()
-            wait_for(lambda: smtp.inbox.envelopes, 20, "the notice to arrive")
+            wait_for(lambda: relay.inbox.envelopes, 20, "the notice to arrive")
             wait_for(lambda: outbox_rows(database)[0][0] == "sent", 10, "the row to be marked sent")
             time.sleep(1)  # a few more polls of the dispatcher
-            assert len(smtp.inbox.envelopes) == 1
+            assert len(relay.inbox.envelopes) == 1
         finally:
             if worker.poll() is None:
                 os.killpg(worker.pid, signal.SIGTERM)
@@ -229,6 +230,6 @@ def test_the_worker_delivers_once_the_smtp_server_comes_up(
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait(timeout=10)
-    (message,) = smtp.inbox.messages
+    (message,) = relay.inbox.messages
     assert_registration_notice(message, int(message["X-Zayavka-Ticket"]), "w1@mail.romashka.ru")
-    assert smtp.inbox.envelopes[0].rcpt_tos == ["o.smirnov@romashka.ru"]
+    assert relay.inbox.envelopes[0].rcpt_tos == ["o.smirnov@romashka.ru"]

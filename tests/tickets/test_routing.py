@@ -604,17 +604,17 @@ def test_two_assignments_at_once_never_pick_from_the_same_state(world: World, mo
 
 
 def test_the_lead_writes_a_rule_in_the_admin_with_one_keyword_per_line(
-    world: World, onec: Team, client: Any
+    world: World, onec: Team, plain_client: Any
 ) -> None:
-    client.force_login(User.objects.create_superuser("root", "root@example.org", "pw"))
+    plain_client.force_login(User.objects.create_superuser("root", "root@example.org", "pw"))
     for url in (
         "/admin/accounts/routingrule/",
         "/admin/accounts/routingrule/add/",
         f"/admin/accounts/team/{onec.pk}/change/",
     ):
-        assert client.get(url).status_code == 200, url
+        assert plain_client.get(url).status_code == 200, url
 
-    response = client.post(
+    response = plain_client.post(
         "/admin/accounts/routingrule/add/",
         {
             "name": "1С",
@@ -631,7 +631,7 @@ def test_the_lead_writes_a_rule_in_the_admin_with_one_keyword_per_line(
     rule = RoutingRule.objects.get()
     assert rule.keywords == ["1С", "бухгалтери*", "отчёт в ФНС"]
     assert rule.required_skills == ["1С"]
-    listing = client.get("/admin/accounts/routingrule/").content.decode()
+    listing = plain_client.get("/admin/accounts/routingrule/").content.decode()
     assert "«бухгалтери*»" in listing
 
 

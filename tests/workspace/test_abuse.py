@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.workspace.conftest import Desk, file_ticket
+from tests.personas import Agents, file_ticket
 from zayavka.tickets.actions.messages import add_message, mark_abusive
 from zayavka.tickets.models import EventKind, Message, Outbox, StatusCategory, Ticket
 
@@ -14,15 +14,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def rude(desk: Desk) -> Ticket:
-    return file_ticket(desk.world, "Вы все бездельники", "Оскорбления вместо описания", team=None)
+def rude(agents: Agents) -> Ticket:
+    return file_ticket(agents.world, "Вы все бездельники", "Оскорбления вместо описания", team=None)
 
 
 def test_an_agent_flags_a_message_as_abusive_and_the_history_says_so(
-    desk: Desk, client: Client, rude: Ticket
+    agents: Agents, client: Client, rude: Ticket
 ) -> None:
     message = rude.messages.get()
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     html = client.get(f"/desk/t/{rude.number}/").content.decode()
     assert "Flag as abusive" in html
     assert "Close without reply" not in html
@@ -31,10 +31,10 @@ def test_an_agent_flags_a_message_as_abusive_and_the_history_says_so(
     assert response.status_code == 302
     message.refresh_from_db()
     assert message.is_abusive
-    assert message.meta["abusive"]["by"] == desk.anna.pk
+    assert message.meta["abusive"]["by"] == agents.anna.pk
     event = rude.events.get(kind=EventKind.FLAGGED)
     assert event.data == {"message": message.pk, "abusive": True}
-    assert event.actor_user == desk.anna
+    assert event.actor_user == agents.anna
 
     html = client.get(f"/desk/t/{rude.number}/").content.decode()
     assert "Remove the abusive mark" in html
@@ -50,24 +50,24 @@ def test_an_agent_flags_a_message_as_abusive_and_the_history_says_so(
         {"message": message.pk, "abusive": False},
     ]
     # Asking for what already is changes nothing.
-    assert not mark_abusive(message, abusive=False, by=desk.anna)
+    assert not mark_abusive(message, abusive=False, by=agents.anna)
     assert rude.events.filter(kind=EventKind.FLAGGED).count() == 2
 
 
 def test_only_the_requesters_messages_can_be_flagged(
-    desk: Desk, client: Client, rude: Ticket
+    agents: Agents, client: Client, rude: Ticket
 ) -> None:
     reply = add_message(
         rude,
         direction=Message.Direction.OUTBOUND,
         channel="agent",
         text="Ответ",
-        author_user=desk.anna,
+        author_user=agents.anna,
     )
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     response = client.post(f"/desk/t/{rude.number}/m/{reply.pk}/abusive/")
     assert response.status_code == 404
-    other = file_ticket(desk.world, "Другой")
+    other = file_ticket(agents.world, "Другой")
     foreign = other.messages.get()
     response = client.post(f"/desk/t/{rude.number}/m/{foreign.pk}/abusive/")
     assert response.status_code == 404
@@ -75,11 +75,11 @@ def test_only_the_requesters_messages_can_be_flagged(
 
 
 def test_closing_without_reply_sends_nothing_and_is_recorded(
-    desk: Desk, client: Client, rude: Ticket
+    agents: Agents, client: Client, rude: Ticket
 ) -> None:
-    mark_abusive(rude.messages.get(), by=desk.anna)
+    mark_abusive(rude.messages.get(), by=agents.anna)
     mails_before = set(Outbox.objects.values_list("pk", flat=True))
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     response = client.post(f"/desk/t/{rude.number}/close-silently/")
     assert response.status_code == 302
     rude.refresh_from_db()
@@ -88,14 +88,14 @@ def test_closing_without_reply_sends_nothing_and_is_recorded(
     assert set(Outbox.objects.values_list("pk", flat=True)) == mails_before
     event = rude.events.get(kind=EventKind.STATUS)
     assert event.data["reason"] == "no_reply"
-    assert event.actor_user == desk.anna
+    assert event.actor_user == agents.anna
     html = client.get(f"/desk/t/{rude.number}/").content.decode()
     assert "(closed without a reply)" in html
     assert "Close without reply" not in html
 
 
-def test_a_customer_cannot_flag_messages(desk: Desk, client: Client, rude: Ticket) -> None:
-    client.force_login(desk.oleg)
+def test_a_customer_cannot_flag_messages(agents: Agents, client: Client, rude: Ticket) -> None:
+    client.force_login(agents.oleg)
     message = rude.messages.get()
     assert client.post(f"/desk/t/{rude.number}/m/{message.pk}/abusive/").status_code == 403
     assert client.post(f"/desk/t/{rude.number}/close-silently/").status_code == 403

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from tests.factories import ContactFactory
-from tests.workspace.conftest import Desk, file_ticket, make_agent
+from tests.personas import Agents, file_ticket, make_agent
 from zayavka.accounts.models import Contact, User
 from zayavka.tickets import access
 from zayavka.tickets.models import Ticket
@@ -16,12 +16,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def tickets(desk: Desk) -> dict[str, Ticket]:
-    w = desk.world
+def tickets(agents: Agents) -> dict[str, Ticket]:
+    w = agents.world
     return {
         "general": file_ticket(w, "Общая очередь"),
         "web": file_ticket(w, "Сайт", team=w.team),
-        "secret": file_ticket(w, "Утечка пароля", team=desk.security),
+        "secret": file_ticket(w, "Утечка пароля", team=agents.security),
         "maria": file_ticket(w, "Отчёт", requester=w.maria),
         "other_org": file_ticket(w, "Чужая", requester=ContactFactory.create()),
     }
@@ -47,9 +47,9 @@ EVERYTHING = SEES_ALL_BUT_SECRET | {"secret"}
     ],
 )
 def test_agents_see_every_ticket_but_those_of_restricted_teams_they_are_not_in(
-    desk: Desk, tickets: dict[str, Ticket], person: str, sees: set[str]
+    agents: Agents, tickets: dict[str, Ticket], person: str, sees: set[str]
 ) -> None:
-    user = getattr(desk, person)
+    user = getattr(agents, person)
     visible = set(access.agent_tickets(user).values_list("pk", flat=True))
     assert visible == {tickets[name].pk for name in sees}
     for name, ticket in tickets.items():
@@ -57,25 +57,25 @@ def test_agents_see_every_ticket_but_those_of_restricted_teams_they_are_not_in(
 
 
 def test_the_lead_of_a_restricted_team_sees_its_tickets(
-    desk: Desk, tickets: dict[str, Ticket]
+    agents: Agents, tickets: dict[str, Ticket]
 ) -> None:
-    desk.security.lead = desk.boris
-    desk.security.save(update_fields=["lead"])
-    boris = fresh(desk.boris)
+    agents.security.lead = agents.boris
+    agents.security.save(update_fields=["lead"])
+    boris = fresh(agents.boris)
     assert access.can_view(boris, tickets["secret"])
     assert access.agent_tickets(boris).filter(pk=tickets["secret"].pk).exists()
 
 
 def test_joining_a_restricted_team_shows_its_tickets(
-    desk: Desk, tickets: dict[str, Ticket]
+    agents: Agents, tickets: dict[str, Ticket]
 ) -> None:
-    assert not access.can_view(fresh(desk.anna), tickets["secret"])
-    desk.anna.agent.teams.add(desk.security)
-    assert access.can_view(fresh(desk.anna), tickets["secret"])
+    assert not access.can_view(fresh(agents.anna), tickets["secret"])
+    agents.anna.agent.teams.add(agents.security)
+    assert access.can_view(fresh(agents.anna), tickets["secret"])
 
 
 def test_anonymous_users_and_inactive_agents_see_nothing(
-    desk: Desk, tickets: dict[str, Ticket]
+    agents: Agents, tickets: dict[str, Ticket]
 ) -> None:
     anonymous = AnonymousUser()
     assert not access.is_agent(anonymous)
@@ -87,26 +87,26 @@ def test_anonymous_users_and_inactive_agents_see_nothing(
     assert not access.visible_teams(gone).exists()
 
 
-def test_only_agents_and_superusers_are_agents(desk: Desk) -> None:
-    assert access.is_agent(desk.anna)
-    assert access.is_agent(desk.root)
-    assert not access.is_agent(desk.oleg)
-    assert access.agent_of(desk.root) is None
-    agent = access.agent_of(desk.anna)
-    assert agent is not None and agent.user_id == desk.anna.pk
+def test_only_agents_and_superusers_are_agents(agents: Agents) -> None:
+    assert access.is_agent(agents.anna)
+    assert access.is_agent(agents.root)
+    assert not access.is_agent(agents.oleg)
+    assert access.agent_of(agents.root) is None
+    agent = access.agent_of(agents.anna)
+    assert agent is not None and agent.user_id == agents.anna.pk
 
 
-def test_restricted_teams_are_listed_only_to_their_members(desk: Desk) -> None:
-    names = set(access.visible_teams(desk.anna).values_list("name", flat=True))
+def test_restricted_teams_are_listed_only_to_their_members(agents: Agents) -> None:
+    names = set(access.visible_teams(agents.anna).values_list("name", flat=True))
     assert names == {"Веб-разработка"}
-    assert "Безопасность" in set(access.visible_teams(desk.vera).values_list("name", flat=True))
+    assert "Безопасность" in set(access.visible_teams(agents.vera).values_list("name", flat=True))
 
 
 def test_a_customer_sees_their_own_tickets_and_a_manager_the_whole_company(
-    desk: Desk, tickets: dict[str, Ticket]
+    agents: Agents, tickets: dict[str, Ticket]
 ) -> None:
-    w = desk.world
-    oleg = desk.oleg
+    w = agents.world
+    oleg = agents.oleg
     assert access.can_view(oleg, tickets["general"])
     assert not access.can_view(oleg, tickets["maria"])  # a colleague's ticket
     assert not access.can_view(oleg, tickets["other_org"])
@@ -122,13 +122,15 @@ def test_a_customer_sees_their_own_tickets_and_a_manager_the_whole_company(
     assert access.can_view(fresh(oleg), tickets["maria"])  # cc'd on a colleague's ticket
 
 
-def test_access_ticket_hides_what_one_may_not_see(desk: Desk, tickets: dict[str, Ticket]) -> None:
+def test_access_ticket_hides_what_one_may_not_see(
+    agents: Agents, tickets: dict[str, Ticket]
+) -> None:
     secret = tickets["secret"]
-    assert access.access_ticket(desk.vera, secret.number, write=True) == secret
+    assert access.access_ticket(agents.vera, secret.number, write=True) == secret
     with pytest.raises(Http404):
-        access.access_ticket(desk.anna, secret.number)
+        access.access_ticket(agents.anna, secret.number)
     with pytest.raises(Http404):
-        access.access_ticket(desk.anna, 999_999)
-    assert access.access_ticket(desk.oleg, tickets["general"].number) == tickets["general"]
+        access.access_ticket(agents.anna, 999_999)
+    assert access.access_ticket(agents.oleg, tickets["general"].number) == tickets["general"]
     with pytest.raises(Http404):
-        access.access_ticket(desk.oleg, tickets["general"].number, write=True)
+        access.access_ticket(agents.oleg, tickets["general"].number, write=True)

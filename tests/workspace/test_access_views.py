@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
 
-from tests.workspace.conftest import PASSWORD, Desk, file_ticket
+from tests.personas import PASSWORD, Agents, file_ticket
 from zayavka.tickets.actions.messages import add_note
 from zayavka.tickets.models import Message, Ticket
 from zayavka.tickets.uploads import Upload
@@ -19,11 +19,11 @@ OPEN_TO_ALL = {"login", "logout"}
 
 
 @pytest.fixture
-def secret(desk: Desk) -> Ticket:
-    ticket = file_ticket(desk.world, "Утечка пароля бухгалтерии", team=desk.security)
+def secret(agents: Agents) -> Ticket:
+    ticket = file_ticket(agents.world, "Утечка пароля бухгалтерии", team=agents.security)
     add_note(
         ticket,
-        desk.vera,
+        agents.vera,
         "Журнал входов",
         [Upload("журнал.txt", "text/plain", b"secret log")],
     )
@@ -60,15 +60,15 @@ def test_an_expired_session_inside_htmx_navigates_to_sign_in(client: Client, db:
     assert response["HX-Redirect"] == reverse("workspace:login")
 
 
-def test_customers_are_refused_everywhere(client: Client, desk: Desk, secret: Ticket) -> None:
-    own = file_ticket(desk.world, "Мой вопрос")  # Oleg's own ticket: still not for the desk UI
-    client.force_login(desk.oleg)
+def test_customers_are_refused_everywhere(client: Client, agents: Agents, secret: Ticket) -> None:
+    own = file_ticket(agents.world, "Мой вопрос")  # Oleg's own ticket: still not for the desk UI
+    client.force_login(agents.oleg)
     for url in [*every_url(secret), reverse("workspace:ticket", args=[own.number])]:
         assert client.get(url).status_code == 403, url
         assert client.post(url).status_code == 403, url
 
 
-def test_a_customer_cannot_sign_in_to_the_workspace(client: Client, desk: Desk) -> None:
+def test_a_customer_cannot_sign_in_to_the_workspace(client: Client, agents: Agents) -> None:
     response = client.post(reverse("workspace:login"), {"username": "oleg", "password": PASSWORD})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
@@ -77,10 +77,10 @@ def test_a_customer_cannot_sign_in_to_the_workspace(client: Client, desk: Desk) 
 
 
 def test_a_restricted_teams_ticket_is_hidden_from_other_agents(
-    client: Client, desk: Desk, secret: Ticket
+    client: Client, agents: Agents, secret: Ticket
 ) -> None:
-    visible = file_ticket(desk.world, "Утечка воды в серверной")
-    client.force_login(desk.anna)
+    visible = file_ticket(agents.world, "Утечка воды в серверной")
+    client.force_login(agents.anna)
     page = client.get(reverse("workspace:ticket", args=[secret.number]))
     assert page.status_code == 404
     download = client.get(reverse("workspace:attachment", args=[secret.attachments.get().pk]))
@@ -101,13 +101,13 @@ def test_a_restricted_teams_ticket_is_hidden_from_other_agents(
     )
     secret.refresh_from_db()
     assert secret.priority.slug == "normal"
-    assert not Message.objects.filter(ticket=secret, author_user=desk.anna).exists()
+    assert not Message.objects.filter(ticket=secret, author_user=agents.anna).exists()
 
 
 def test_the_restricted_teams_member_works_on_it(
-    client: Client, desk: Desk, secret: Ticket
+    client: Client, agents: Agents, secret: Ticket
 ) -> None:
-    client.force_login(desk.vera)
+    client.force_login(agents.vera)
     page = client.get(reverse("workspace:ticket", args=[secret.number]))
     assert page.status_code == 200 and "Журнал входов" in page.content.decode()
     download = client.get(reverse("workspace:attachment", args=[secret.attachments.get().pk]))

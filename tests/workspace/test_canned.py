@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.workspace.conftest import Desk, file_ticket
+from tests.personas import Agents, file_ticket
 from zayavka.workspace.models import CannedResponse, fill_placeholders
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def test_placeholders_are_filled_as_plain_text_and_nothing_else_is_touched() -> 
 
 
 @pytest.fixture
-def answers(desk: Desk) -> list[CannedResponse]:
+def answers(agents: Agents) -> list[CannedResponse]:
     return [
         CannedResponse.objects.create(
             title="Перезагрузка",
@@ -38,20 +38,20 @@ def answers(desk: Desk) -> list[CannedResponse]:
 
 
 def test_the_reply_form_offers_the_responses_in_the_agents_language(
-    desk: Desk, client: Client, answers: list[CannedResponse]
+    agents: Agents, client: Client, answers: list[CannedResponse]
 ) -> None:
-    ticket = file_ticket(desk.world)
-    client.force_login(desk.anna)
+    ticket = file_ticket(agents.world)
+    client.force_login(agents.anna)
     html = client.get(f"/desk/t/{ticket.number}/").content.decode()
     assert "Restart" in html
     assert "Перезагрузка" not in html and ">Old<" not in html
 
 
 def test_inserting_a_response_fills_it_for_the_ticket_after_the_typed_text(
-    desk: Desk, client: Client, answers: list[CannedResponse]
+    agents: Agents, client: Client, answers: list[CannedResponse]
 ) -> None:
-    ticket = file_ticket(desk.world)
-    client.force_login(desk.anna)
+    ticket = file_ticket(agents.world)
+    client.force_login(agents.anna)
     url = f"/desk/t/{ticket.number}/canned/"
     fragment = client.get(
         url, {"canned": str(answers[1].pk), "reply-text": "Добрый день."}, HTTP_HX_REQUEST="true"
@@ -66,10 +66,10 @@ def test_inserting_a_response_fills_it_for_the_ticket_after_the_typed_text(
 
 
 def test_an_agent_who_may_not_work_on_the_ticket_gets_nothing(
-    desk: Desk, client: Client, answers: list[CannedResponse]
+    agents: Agents, client: Client, answers: list[CannedResponse]
 ) -> None:
-    secret = file_ticket(desk.world, team=desk.security)
-    client.force_login(desk.anna)
+    secret = file_ticket(agents.world, team=agents.security)
+    client.force_login(agents.anna)
     assert (
         client.get(f"/desk/t/{secret.number}/canned/", {"canned": answers[1].pk}).status_code == 404
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.workspace.conftest import Desk, file_ticket
+from tests.personas import Agents, file_ticket
 from zayavka.tickets.actions.tickets import change_category
 from zayavka.tickets.models import Category, CategoryField, EventKind, Ticket
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def mail(desk: Desk) -> Category:
+def mail(agents: Agents) -> Category:
     """A second category whose form shares the "version" question with the site's."""
     category = Category.objects.create(slug="mail", name_ru="Почта", name_en="Mail")
     CategoryField.objects.create(
@@ -33,8 +33,8 @@ def mail(desk: Desk) -> Category:
 
 
 @pytest.fixture
-def ticket(desk: Desk) -> Ticket:
-    w = desk.world
+def ticket(agents: Agents) -> Ticket:
+    w = agents.world
     CategoryField.objects.create(
         category=w.category,
         key="site_domain",
@@ -55,9 +55,9 @@ def ticket(desk: Desk) -> Ticket:
 
 
 def test_the_page_shows_the_fields_editable_with_the_required_ones_marked(
-    desk: Desk, client: Client, ticket: Ticket
+    agents: Agents, client: Client, ticket: Ticket
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     html = client.get(f"/desk/t/{ticket.number}/").content.decode()
     assert f'action="/desk/t/{ticket.number}/category/"' in html
     assert 'for="id_field-site_domain">Site address *</label>' in html
@@ -70,13 +70,13 @@ def test_the_page_shows_the_fields_editable_with_the_required_ones_marked(
 
 
 def test_an_agent_edits_a_field_and_the_history_says_old_and_new(
-    desk: Desk, client: Client, ticket: Ticket
+    agents: Agents, client: Client, ticket: Ticket
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     response = client.post(
         f"/desk/t/{ticket.number}/category/",
         {
-            "category": str(desk.world.category.pk),
+            "category": str(agents.world.category.pk),
             "field-site_domain": "romashka-shop.ru",
             "field-version": "1.3",
         },
@@ -85,7 +85,7 @@ def test_an_agent_edits_a_field_and_the_history_says_old_and_new(
     ticket.refresh_from_db()
     assert ticket.fields == {"site_domain": "romashka-shop.ru", "version": "1.3", "api_ref": "A-17"}
     event = ticket.events.get(kind=EventKind.FIELDS)
-    assert event.actor_user == desk.anna
+    assert event.actor_user == agents.anna
     assert event.data["fields"] == [{"key": "version", "from": "1.2", "to": "1.3"}]
     assert "category" not in event.data
     html = client.get(f"/desk/t/{ticket.number}/").content.decode()
@@ -93,9 +93,9 @@ def test_an_agent_edits_a_field_and_the_history_says_old_and_new(
 
 
 def test_changing_the_category_keeps_the_answers_the_new_form_also_asks(
-    desk: Desk, client: Client, ticket: Ticket, mail: Category
+    agents: Agents, client: Client, ticket: Ticket, mail: Category
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     # Without JavaScript the old form's fields come along; "version" carries over.
     response = client.post(
         f"/desk/t/{ticket.number}/category/",
@@ -112,7 +112,7 @@ def test_changing_the_category_keeps_the_answers_the_new_form_also_asks(
     ticket.refresh_from_db()
     assert ticket.category == mail
     assert ticket.fields == {"version": "1.2", "client": "Outlook", "api_ref": "A-17"}
-    assert ticket.team == desk.world.team  # not re-routed: the agent reassigns if need be
+    assert ticket.team == agents.world.team  # not re-routed: the agent reassigns if need be
     html = client.get(f"/desk/t/{ticket.number}/").content.decode()
     assert (
         "Category: Site is not working → Mail; Mail client: — → Outlook;"
@@ -121,9 +121,9 @@ def test_changing_the_category_keeps_the_answers_the_new_form_also_asks(
 
 
 def test_the_picked_categorys_fields_come_filled_with_the_tickets_answers(
-    desk: Desk, client: Client, ticket: Ticket, mail: Category
+    agents: Agents, client: Client, ticket: Ticket, mail: Category
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     response = client.get(f"/desk/t/{ticket.number}/category/fields/", {"category": str(mail.pk)})
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="category-fields"')
@@ -132,9 +132,9 @@ def test_the_picked_categorys_fields_come_filled_with_the_tickets_answers(
 
 
 def test_a_required_field_left_empty_or_a_choice_not_offered_saves_nothing(
-    desk: Desk, client: Client, ticket: Ticket, mail: Category
+    agents: Agents, client: Client, ticket: Ticket, mail: Category
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     url = f"/desk/t/{ticket.number}/category/"
     empty = client.post(url, {"category": str(mail.pk), "field-version": "2.0"})
     assert empty.status_code == 400
@@ -144,41 +144,43 @@ def test_a_required_field_left_empty_or_a_choice_not_offered_saves_nothing(
     wrong = client.post(url, {"category": str(mail.pk), "field-client": "The Bat!"})
     assert wrong.status_code == 400
     assert "Choose one of the offered values." in wrong.content.decode()
-    cleared = client.post(url, {"category": str(desk.world.category.pk), "field-site_domain": " "})
+    cleared = client.post(
+        url, {"category": str(agents.world.category.pk), "field-site_domain": " "}
+    )
     assert cleared.status_code == 400
     ticket.refresh_from_db()
-    assert ticket.category == desk.world.category
+    assert ticket.category == agents.world.category
     assert ticket.fields["version"] == "1.2"
     assert not ticket.events.filter(kind=EventKind.FIELDS).exists()
 
 
 def test_an_inactive_category_cannot_be_chosen(
-    desk: Desk, client: Client, ticket: Ticket, mail: Category
+    agents: Agents, client: Client, ticket: Ticket, mail: Category
 ) -> None:
     mail.is_active = False
     mail.save(update_fields=["is_active"])
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     response = client.post(f"/desk/t/{ticket.number}/category/", {"category": str(mail.pk)})
     assert response.status_code == 400
     ticket.refresh_from_db()
-    assert ticket.category == desk.world.category
+    assert ticket.category == agents.world.category
 
 
-def test_saving_the_same_answers_changes_nothing(desk: Desk, ticket: Ticket) -> None:
+def test_saving_the_same_answers_changes_nothing(agents: Agents, ticket: Ticket) -> None:
     assert not change_category(
-        ticket, desk.world.category, {"site_domain": "romashka-shop.ru", "version": "1.2"}
+        ticket, agents.world.category, {"site_domain": "romashka-shop.ru", "version": "1.2"}
     )
     assert not ticket.events.filter(kind=EventKind.FIELDS).exists()
 
 
 def test_customers_and_agents_outside_a_restricted_team_are_refused(
-    desk: Desk, client: Client, ticket: Ticket, mail: Category
+    agents: Agents, client: Client, ticket: Ticket, mail: Category
 ) -> None:
     data = {"category": str(mail.pk), "field-client": "Outlook"}
-    client.force_login(desk.oleg)  # the requester himself, with a portal account
+    client.force_login(agents.oleg)  # the requester himself, with a portal account
     assert client.post(f"/desk/t/{ticket.number}/category/", data).status_code == 403
-    secret = file_ticket(desk.world, "Утечка", team=desk.security)
-    client.force_login(desk.anna)
+    secret = file_ticket(agents.world, "Утечка", team=agents.security)
+    client.force_login(agents.anna)
     assert client.post(f"/desk/t/{secret.number}/category/", data).status_code == 404
     for one in (ticket, secret):
         one.refresh_from_db()

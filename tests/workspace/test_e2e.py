@@ -9,18 +9,18 @@ import re
 import pytest
 
 from tests.browser import Browser
-from tests.workspace.conftest import PASSWORD, Desk, file_ticket
+from tests.personas import PASSWORD, Agents, file_ticket
 from zayavka.tickets.models import EventKind, Message, Outbox, StatusCategory, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_an_agent_finds_answers_hands_over_and_resolves_a_ticket(
-    desk: Desk, browser: Browser
+    agents: Agents, browser: Browser
 ) -> None:
     from playwright.sync_api import FilePayload, expect
 
-    w = desk.world
+    w = agents.world
     ticket = file_ticket(
         w,
         "Не открывается интернет-магазин",
@@ -99,16 +99,16 @@ def test_an_agent_finds_answers_hands_over_and_resolves_a_ticket(
 
     ticket.refresh_from_db()
     assert ticket.state == StatusCategory.RESOLVED
-    assert ticket.assignee == desk.boris
+    assert ticket.assignee == agents.boris
     reply = Outbox.objects.get(template="agent_reply")
     assert reply.recipient == "o.smirnov@romashka.ru"
     assert reply.context["text"] == "Перезапустили nginx, проверьте, пожалуйста."
     assert reply.context["attachments"] == ["nginx.log"]
     assert Outbox.objects.filter(template="ticket_resolved").exists()
     thread_kinds = list(
-        ticket.messages.filter(author_user=desk.anna).values_list("kind", flat=True)
+        ticket.messages.filter(author_user=agents.anna).values_list("kind", flat=True)
     )
     assert thread_kinds == [Message.Kind.REPLY, Message.Kind.NOTE]
-    kinds = set(ticket.events.filter(actor_user=desk.anna).values_list("kind", flat=True))
+    kinds = set(ticket.events.filter(actor_user=agents.anna).values_list("kind", flat=True))
     assert {EventKind.MESSAGE, EventKind.ASSIGNED, EventKind.STATUS} <= kinds
     assert Ticket.objects.filter(pk=ticket.pk, first_responded_at__isnull=False).exists()

@@ -8,16 +8,16 @@ import re
 import pytest
 
 from tests.browser import Browser
-from tests.workspace.conftest import PASSWORD, Desk, file_ticket
+from tests.personas import PASSWORD, Agents, file_ticket
 from zayavka.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_an_agent_works_a_queue_from_the_keyboard(desk: Desk, browser: Browser) -> None:
+def test_an_agent_works_a_queue_from_the_keyboard(agents: Agents, browser: Browser) -> None:
     from playwright.sync_api import expect
 
-    w = desk.world
+    w = agents.world
     for subject in ("Не уходит почта", "Сбросить пароль в 1С", "Принтер не печатает"):
         file_ticket(w, subject, "Текст заявки", team=w.team)
     page = browser.page
@@ -46,7 +46,7 @@ def test_an_agent_works_a_queue_from_the_keyboard(desk: Desk, browser: Browser) 
     page.keyboard.press("t")
     expect(page.get_by_role("button", name="Take it")).to_have_count(0)
     taken = Ticket.objects.get(number=int(second_number.lstrip("#")))
-    assert taken.assignee == desk.anna
+    assert taken.assignee == agents.anna
 
     page.keyboard.press("j")
     expect(page.get_by_role("heading", level=1)).to_contain_text(third_number)

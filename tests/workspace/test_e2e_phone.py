@@ -9,14 +9,14 @@ import re
 import pytest
 
 from tests.browser import Browser
-from tests.workspace.conftest import PASSWORD, Desk
+from tests.personas import PASSWORD, Agents
 from zayavka.tickets.models import Ticket, Verification
 from zayavka.workspace.models import CannedResponse
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_an_agent_records_a_call_from_a_known_caller(desk: Desk, browser: Browser) -> None:
+def test_an_agent_records_a_call_from_a_known_caller(agents: Agents, browser: Browser) -> None:
     from playwright.sync_api import expect
 
     CannedResponse.objects.create(
@@ -63,7 +63,7 @@ def test_an_agent_records_a_call_from_a_known_caller(desk: Desk, browser: Browse
     )
 
     ticket = Ticket.objects.get()
-    assert ticket.requester == desk.world.oleg
+    assert ticket.requester == agents.world.oleg
     assert ticket.channel == "phone"
     assert ticket.verification == Verification.NONE
     assert ticket.urgency == "high"

@@ -8,16 +8,16 @@ import re
 import pytest
 
 from tests.browser import Browser
-from tests.workspace.conftest import PASSWORD, Desk, file_ticket
+from tests.personas import PASSWORD, Agents, file_ticket
 from zayavka.tickets.models import StatusCategory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_an_agent_works_a_ticket_in_russian(desk: Desk, russian_browser: Browser) -> None:
+def test_an_agent_works_a_ticket_in_russian(agents: Agents, russian_browser: Browser) -> None:
     from playwright.sync_api import expect
 
-    w = desk.world
+    w = agents.world
     ticket = file_ticket(
         w, "Не печатает принтер", "Принтер в бухгалтерии выдаёт ошибку E-02.", team=w.team
     )

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.browser import Browser
-from tests.workspace.conftest import PASSWORD, Desk, file_ticket
+from tests.personas import PASSWORD, Agents, file_ticket
 from zayavka.tickets.actions.relations import relate_tickets
 from zayavka.tickets.models import Category, CategoryField
 from zayavka.workspace.models import TicketViewer
@@ -28,10 +28,10 @@ def sign_in(page: object, base_url: str, username: str) -> None:
     expect(page.get_by_role("heading", name="My open tickets")).to_be_visible()
 
 
-def test_two_agents_on_one_ticket(desk: Desk, browser: Browser) -> None:
+def test_two_agents_on_one_ticket(agents: Agents, browser: Browser) -> None:
     from playwright.sync_api import expect
 
-    w = desk.world
+    w = agents.world
     CategoryField.objects.create(
         category=w.category, key="version", label_ru="Версия", label_en="Version"
     )
@@ -52,7 +52,7 @@ def test_two_agents_on_one_ticket(desk: Desk, browser: Browser) -> None:
         w, "Не уходит почта", team=w.team, category=w.category, fields={"version": "1.2"}
     )
     other = file_ticket(w, "Сбой хостинга", team=w.team)
-    relate_tickets(ticket, other, "related", by=desk.anna)
+    relate_tickets(ticket, other, "related", by=agents.anna)
     url = f"/desk/t/{ticket.number}/"
 
     anna = browser.page
@@ -84,7 +84,7 @@ def test_two_agents_on_one_ticket(desk: Desk, browser: Browser) -> None:
         # Her next heartbeat (every 20 s) brings Boris and says she is typing.
         expect(anna.locator("#presence")).to_contain_text("Boris (since", timeout=30_000)
         deadline = time.monotonic() + 30
-        while not TicketViewer.objects.filter(user=desk.anna, composing=True).exists():
+        while not TicketViewer.objects.filter(user=agents.anna, composing=True).exists():
             assert time.monotonic() < deadline, "the heartbeat never said Anna was typing"
             time.sleep(0.5)
     finally:

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from tests.factories import inbound
-from tests.workspace.conftest import Desk, file_ticket
+from tests.personas import Agents, file_ticket
 from zayavka.tickets.actions import intake
 from zayavka.tickets.actions.relations import TicketsNotLinked, merge_tickets, relate_tickets
 from zayavka.tickets.inbound import ReplyHints
@@ -25,8 +25,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pair(desk: Desk) -> tuple[Ticket, Ticket]:
-    w = desk.world
+def pair(agents: Agents) -> tuple[Ticket, Ticket]:
+    w = agents.world
     stays = file_ticket(w, "Не работает сайт", "Сайт отдаёт 502", team=w.team)
     duplicate = file_ticket(
         w, "Сайт лежит!", "Повторяю: сайт недоступен", team=w.team, requester=w.maria
@@ -35,10 +35,10 @@ def pair(desk: Desk) -> tuple[Ticket, Ticket]:
 
 
 def test_a_merged_ticket_is_closed_and_its_messages_show_in_the_target(
-    desk: Desk, client: Client, pair: tuple[Ticket, Ticket]
+    agents: Agents, client: Client, pair: tuple[Ticket, Ticket]
 ) -> None:
     duplicate, stays = pair
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     mails_before = Outbox.objects.count()
     response = client.post(f"/desk/t/{duplicate.number}/merge/", {"other": f"#{stays.number}"})
     assert response.status_code == 302
@@ -53,14 +53,14 @@ def test_a_merged_ticket_is_closed_and_its_messages_show_in_the_target(
     assert duplicate.messages.count() == 1
     assert Outbox.objects.count() == mails_before
     # Maria (the duplicate's requester) now takes part in the ticket that stays.
-    assert stays.participants.filter(pk=desk.world.maria.pk).exists()
+    assert stays.participants.filter(pk=agents.world.maria.pk).exists()
 
-    source_events = {e.kind: e for e in duplicate.events.filter(actor_user=desk.anna)}
+    source_events = {e.kind: e for e in duplicate.events.filter(actor_user=agents.anna)}
     assert source_events[EventKind.LINKED].data == {"kind": "merged", "ticket": stays.number}
     assert source_events[EventKind.STATUS].data["reason"] == "merged"
     target_event = stays.events.get(kind=EventKind.LINKED)
     assert target_event.data == {"kind": "merged_from", "ticket": duplicate.number}
-    assert target_event.actor_user == desk.anna
+    assert target_event.actor_user == agents.anna
 
     html = client.get(f"/desk/t/{stays.number}/").content.decode()
     assert "Сайт отдаёт 502" in html and "Повторяю: сайт недоступен" in html
@@ -76,10 +76,10 @@ def test_a_merged_ticket_is_closed_and_its_messages_show_in_the_target(
 
 
 def test_a_reply_to_the_merged_tickets_mail_lands_in_the_target(
-    desk: Desk, pair: tuple[Ticket, Ticket]
+    agents: Agents, pair: tuple[Ticket, Ticket]
 ) -> None:
     duplicate, stays = pair
-    merge_tickets(duplicate, stays, by=desk.anna)
+    merge_tickets(duplicate, stays, by=agents.anna)
     result = intake.receive(
         inbound(
             "Сайт снова работает",
@@ -93,18 +93,20 @@ def test_a_reply_to_the_merged_tickets_mail_lands_in_the_target(
     assert Message.objects.get(external_id="reply-1").ticket_id == stays.pk
 
 
-def test_merges_the_desk_refuses(desk: Desk, client: Client, pair: tuple[Ticket, Ticket]) -> None:
+def test_merges_the_desk_refuses(
+    agents: Agents, client: Client, pair: tuple[Ticket, Ticket]
+) -> None:
     duplicate, stays = pair
-    third = file_ticket(desk.world, "Ещё один", team=desk.world.team)
+    third = file_ticket(agents.world, "Ещё один", team=agents.world.team)
     with pytest.raises(TicketsNotLinked):
-        merge_tickets(stays, stays, by=desk.anna)
-    merge_tickets(duplicate, stays, by=desk.anna)
+        merge_tickets(stays, stays, by=agents.anna)
+    merge_tickets(duplicate, stays, by=agents.anna)
     with pytest.raises(TicketsNotLinked):
-        merge_tickets(third, duplicate, by=desk.anna)  # into a merged ticket
+        merge_tickets(third, duplicate, by=agents.anna)  # into a merged ticket
     with pytest.raises(TicketsNotLinked):
-        merge_tickets(duplicate, third, by=desk.anna)  # merged already
+        merge_tickets(duplicate, third, by=agents.anna)  # merged already
 
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     response = client.post(f"/desk/t/{third.number}/merge/", {"other": str(duplicate.number)})
     assert response.status_code == 302
     html = client.get(f"/desk/t/{third.number}/").content.decode()
@@ -116,28 +118,28 @@ def test_merges_the_desk_refuses(desk: Desk, client: Client, pair: tuple[Ticket,
     assert third.merged_into is None and third.state == StatusCategory.NEW
 
 
-def test_an_agent_cannot_merge_across_a_restricted_team(desk: Desk, client: Client) -> None:
-    w = desk.world
-    secret = file_ticket(w, "Утечка", team=desk.security)
+def test_an_agent_cannot_merge_across_a_restricted_team(agents: Agents, client: Client) -> None:
+    w = agents.world
+    secret = file_ticket(w, "Утечка", team=agents.security)
     mine = file_ticket(w, "Обычный", team=w.team)
     with pytest.raises(PermissionDenied):
-        merge_tickets(mine, secret, by=desk.anna)
-    client.force_login(desk.anna)
+        merge_tickets(mine, secret, by=agents.anna)
+    client.force_login(agents.anna)
     client.post(f"/desk/t/{mine.number}/merge/", {"other": str(secret.number)})
     mine.refresh_from_db()
     assert mine.merged_into is None
     # Vera, of the security team, may.
-    merge_tickets(mine, secret, by=desk.vera)
+    merge_tickets(mine, secret, by=agents.vera)
     mine.refresh_from_db()
     assert mine.merged_into == secret
 
 
 def test_links_related_parent_and_child_read_both_ways(
-    desk: Desk, client: Client, pair: tuple[Ticket, Ticket]
+    agents: Agents, client: Client, pair: tuple[Ticket, Ticket]
 ) -> None:
     one, two = pair
-    three = file_ticket(desk.world, "Массовый сбой", team=desk.world.team)
-    client.force_login(desk.anna)
+    three = file_ticket(agents.world, "Массовый сбой", team=agents.world.team)
+    client.force_login(agents.anna)
     client.post(f"/desk/t/{one.number}/link/", {"relation": "related", "other": str(two.number)})
     client.post(f"/desk/t/{one.number}/link/", {"relation": "child", "other": str(three.number)})
 
@@ -150,23 +152,25 @@ def test_links_related_parent_and_child_read_both_ways(
     html = client.get(f"/desk/t/{three.number}/").content.decode()
     assert f'Parent of <a href="/desk/t/{one.number}/">' in html
     assert f"parent of #{one.number}" in html
-    assert three.events.get(kind=EventKind.LINKED).actor_user == desk.anna
+    assert three.events.get(kind=EventKind.LINKED).actor_user == agents.anna
 
     # The same link again changes nothing; the reverse parent link is refused.
-    assert not relate_tickets(one, three, "child", by=desk.anna)
+    assert not relate_tickets(one, three, "child", by=agents.anna)
     with pytest.raises(TicketsNotLinked):
-        relate_tickets(one, three, "parent", by=desk.anna)
+        relate_tickets(one, three, "parent", by=agents.anna)
     with pytest.raises(TicketsNotLinked):
-        relate_tickets(one, one, "related", by=desk.anna)
+        relate_tickets(one, one, "related", by=agents.anna)
     assert TicketLink.objects.count() == 2
 
 
-def test_links_to_tickets_the_agent_may_not_see_are_not_shown(desk: Desk, client: Client) -> None:
-    w = desk.world
-    secret = file_ticket(w, "Секретный инцидент", team=desk.security)
+def test_links_to_tickets_the_agent_may_not_see_are_not_shown(
+    agents: Agents, client: Client
+) -> None:
+    w = agents.world
+    secret = file_ticket(w, "Секретный инцидент", team=agents.security)
     open_one = file_ticket(w, "Обычный", team=w.team)
-    relate_tickets(open_one, secret, "related", by=desk.vera)
-    client.force_login(desk.anna)
+    relate_tickets(open_one, secret, "related", by=agents.vera)
+    client.force_login(agents.anna)
     html = client.get(f"/desk/t/{open_one.number}/").content.decode()
     assert "Секретный инцидент" not in html
     client.post(f"/desk/t/{open_one.number}/link/", {"relation": "parent", "other": secret.number})

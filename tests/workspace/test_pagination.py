@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.workspace.conftest import Desk, file_ticket
+from tests.personas import Agents, file_ticket
 from zayavka.tickets.models import Ticket
 from zayavka.workspace import pagination
 from zayavka.workspace.pagination import SORTS, Cursor, Sort, keyset_page
@@ -20,14 +20,14 @@ from zayavka.workspace.queues import with_next_due
 pytestmark = pytest.mark.django_db
 
 
-def make_tickets(desk: Desk, seed: int, count: int = 23) -> list[Ticket]:
+def make_tickets(agents: Agents, seed: int, count: int = 23) -> list[Ticket]:
     """Tickets whose times fall on a few shared instants; some without deadlines."""
     rng = random.Random(seed)
     start = timezone.now().replace(microsecond=0) - timedelta(days=3)
     made = []
     for _ in range(count):
         at = start + timedelta(minutes=rng.choice([0, 0, 5, 5, 5, 30]))
-        ticket = file_ticket(desk.world, at=at)
+        ticket = file_ticket(agents.world, at=at)
         due = rng.choice([None, at + timedelta(hours=4), at + timedelta(hours=8)])
         Ticket.objects.filter(pk=ticket.pk).update(
             updated_at=at + timedelta(seconds=rng.choice([0, 1])),
@@ -61,14 +61,14 @@ def walk(sort: Sort, size: int) -> list[int]:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_walking_the_pages_gives_every_ticket_once_in_order(desk: Desk, seed: int) -> None:
-    make_tickets(desk, seed)
+def test_walking_the_pages_gives_every_ticket_once_in_order(agents: Agents, seed: int) -> None:
+    make_tickets(agents, seed)
     for code, sort in SORTS.items():
         for size in (1, 4, 7):
             assert walk(sort, size) == expected_order(sort), (code, size)
 
 
-def test_a_tampered_or_foreign_cursor_starts_at_the_first_page(desk: Desk) -> None:
+def test_a_tampered_or_foreign_cursor_starts_at_the_first_page(agents: Agents) -> None:
     updated = SORTS["-updated"]
     assert Cursor.decode("garbage!", updated) is None
     assert Cursor.decode(Cursor("-number", 5, 1).encode(), updated) is None
@@ -82,11 +82,11 @@ def test_a_tampered_or_foreign_cursor_starts_at_the_first_page(desk: Desk) -> No
 
 
 def test_the_queue_pages_through_links_without_offsets(
-    desk: Desk, client: Client, monkeypatch: pytest.MonkeyPatch
+    agents: Agents, client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    made = make_tickets(desk, seed=4, count=12)
+    made = make_tickets(agents, seed=4, count=12)
     monkeypatch.setattr(pagination, "PAGE_SIZE", 5)
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     url: str | None = "/desk/q/all/?sort=number"
     numbers: list[int] = []
     pages = 0
@@ -128,20 +128,20 @@ def walk_back(sort: Sort, size: int) -> list[int]:
 
 
 @pytest.mark.parametrize("seed", [5, 6])
-def test_walking_back_gives_every_ticket_once_in_order(desk: Desk, seed: int) -> None:
+def test_walking_back_gives_every_ticket_once_in_order(agents: Agents, seed: int) -> None:
     """Also across the tickets without a deadline, which come last in every order."""
-    make_tickets(desk, seed)
+    make_tickets(agents, seed)
     for code, sort in SORTS.items():
         for size in (1, 4, 7):
             assert walk_back(sort, size) == expected_order(sort), (code, size)
 
 
 def test_the_previous_page_link_goes_back_one_page(
-    desk: Desk, client: Client, monkeypatch: pytest.MonkeyPatch
+    agents: Agents, client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    made = sorted(t.number for t in make_tickets(desk, seed=7, count=12))
+    made = sorted(t.number for t in make_tickets(agents, seed=7, count=12))
     monkeypatch.setattr(pagination, "PAGE_SIZE", 5)
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
 
     def numbers(html: str) -> list[int]:
         return [int(n) for n in re.findall(r'<td class="num"><a href="/desk/t/(\d+)/"', html)]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.workspace.conftest import Desk
+from tests.personas import Agents
 from zayavka.accounts.models import Channel, Contact, ContactAddress
 from zayavka.tickets import phone
 from zayavka.tickets.models import (
@@ -23,13 +23,13 @@ from zayavka.tickets.models import (
 pytestmark = pytest.mark.django_db
 
 
-def call(desk: Desk, **overrides: Any) -> dict[str, Any]:
+def call(agents: Agents, **overrides: Any) -> dict[str, Any]:
     data = {
         "token": "tok-1",
-        "contact": str(desk.world.oleg.pk),
+        "contact": str(agents.world.oleg.pk),
         "subject": "Упал сайт",
         "description": "Звонит Олег: romashka-shop.ru не открывается.",
-        "category": str(desk.world.category.pk),
+        "category": str(agents.world.category.pk),
         "urgency": "high",
     }
     data.update(overrides)
@@ -37,16 +37,16 @@ def call(desk: Desk, **overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def site_form(desk: Desk) -> None:
+def site_form(agents: Agents) -> None:
     CategoryField.objects.create(
-        category=desk.world.category,
+        category=agents.world.category,
         key="site_domain",
         label_ru="Адрес сайта",
         label_en="Site address",
         required=True,
     )
     CategoryField.objects.create(
-        category=desk.world.category,
+        category=agents.world.category,
         key="browser",
         label_ru="Браузер",
         label_en="Browser",
@@ -61,59 +61,61 @@ def site_form(desk: Desk) -> None:
 @pytest.mark.parametrize(
     "query", ["8 (921) 555-01-11", "+7 921 555 01 11", "9215550111", "555-01-11"]
 )
-def test_a_caller_is_found_by_any_spelling_of_their_number(desk: Desk, query: str) -> None:
-    assert phone.find_callers(query) == [desk.world.oleg]
+def test_a_caller_is_found_by_any_spelling_of_their_number(agents: Agents, query: str) -> None:
+    assert phone.find_callers(query) == [agents.world.oleg]
 
 
-def test_a_caller_is_found_by_email_or_name(desk: Desk) -> None:
-    assert phone.find_callers("O.Smirnov@romashka") == [desk.world.oleg]
-    assert phone.find_callers("Олег") == [desk.world.oleg]
+def test_a_caller_is_found_by_email_or_name(agents: Agents) -> None:
+    assert phone.find_callers("O.Smirnov@romashka") == [agents.world.oleg]
+    assert phone.find_callers("Олег") == [agents.world.oleg]
     assert phone.find_callers("x") == []
 
 
-def test_a_contact_without_email_or_phone_is_not_offered(desk: Desk) -> None:
+def test_a_contact_without_email_or_phone_is_not_offered(agents: Agents) -> None:
     Contact.objects.create(name="Олег Без Адреса")
-    assert phone.find_callers("Олег") == [desk.world.oleg]
+    assert phone.find_callers("Олег") == [agents.world.oleg]
 
 
-def test_the_live_search_lists_callers_with_their_organization(desk: Desk, client: Client) -> None:
-    client.force_login(desk.anna)
+def test_the_live_search_lists_callers_with_their_organization(
+    agents: Agents, client: Client
+) -> None:
+    client.force_login(agents.anna)
     response = client.get("/desk/new/phone/callers/", {"q": "921 555"})
     html = response.content.decode()
     assert response.status_code == 200
     assert "Олег Смирнов" in html and "ООО «Ромашка»" in html
-    assert f'value="{desk.world.oleg.pk}"' in html
+    assert f'value="{agents.world.oleg.pk}"' in html
 
 
-def test_only_agents_take_calls(desk: Desk, client: Client) -> None:
-    client.force_login(desk.oleg)
+def test_only_agents_take_calls(agents: Agents, client: Client) -> None:
+    client.force_login(agents.oleg)
     assert client.get("/desk/new/phone/").status_code == 403
-    assert client.post("/desk/new/phone/", call(desk)).status_code == 403
+    assert client.post("/desk/new/phone/", call(agents)).status_code == 403
 
 
 # --- Registering the ticket ---------------------------------------------------------------
 
 
 def test_a_known_caller_gets_a_phone_ticket_that_is_not_verified(
-    desk: Desk, client: Client
+    agents: Agents, client: Client
 ) -> None:
-    client.force_login(desk.anna)
-    response = client.post("/desk/new/phone/", call(desk))
+    client.force_login(agents.anna)
+    response = client.post("/desk/new/phone/", call(agents))
     ticket = Ticket.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/desk/t/{ticket.number}/"
     assert ticket.channel == Channel.PHONE
     assert ticket.verification == Verification.NONE
-    assert ticket.requester == desk.world.oleg
-    assert ticket.organization == desk.world.romashka
-    assert ticket.contract == desk.world.romashka_contract
-    assert ticket.category == desk.world.category
-    assert ticket.team == desk.world.team
+    assert ticket.requester == agents.world.oleg
+    assert ticket.organization == agents.world.romashka
+    assert ticket.contract == agents.world.romashka_contract
+    assert ticket.category == agents.world.category
+    assert ticket.team == agents.world.team
     assert ticket.urgency == "high"
     message = ticket.messages.get()
     assert message.channel == Channel.PHONE
     assert message.text == "Звонит Олег: romashka-shop.ru не открывается."
-    assert message.meta["recorded_by"] == desk.anna.pk
+    assert message.meta["recorded_by"] == agents.anna.pk
     created = ticket.events.get(kind=EventKind.CREATED)
     assert created.data["verification"] == Verification.NONE
     notice = Outbox.objects.get(template="ticket_created")
@@ -126,33 +128,33 @@ def test_a_known_caller_gets_a_phone_ticket_that_is_not_verified(
 
 
 def test_a_new_caller_becomes_a_contact_of_the_chosen_organization(
-    desk: Desk, client: Client
+    agents: Agents, client: Client
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     data = call(
-        desk,
+        agents,
         contact="",
         new_name="Пётр Иванов",
         new_phone="+7 (903) 111-22-33",
         new_email="p.ivanov@veter.example",
-        new_organization=str(desk.world.veter.pk),
+        new_organization=str(agents.world.veter.pk),
         category="",
     )
     assert client.post("/desk/new/phone/", data).status_code == 302
     ticket = Ticket.objects.select_related("requester").get()
     assert ticket.requester.name == "Пётр Иванов"
-    assert ticket.organization == desk.world.veter
-    assert ticket.contract == desk.world.veter_contract
+    assert ticket.organization == agents.world.veter
+    assert ticket.contract == agents.world.veter_contract
     assert ticket.verification == Verification.NONE
     keys = set(ticket.requester.addresses.values_list("kind", "key"))
     assert keys == {("phone", "79031112233"), ("email", "p.ivanov@veter.example")}
 
 
 def test_a_new_caller_with_a_known_number_must_be_picked_instead(
-    desk: Desk, client: Client
+    agents: Agents, client: Client
 ) -> None:
-    client.force_login(desk.anna)
-    data = call(desk, contact="", new_name="Олег", new_phone="89215550111")
+    client.force_login(agents.anna)
+    data = call(agents, contact="", new_name="Олег", new_phone="89215550111")
     response = client.post("/desk/new/phone/", data)
     assert response.status_code == 400
     assert "belongs to Олег Смирнов" in response.content.decode()
@@ -160,9 +162,9 @@ def test_a_new_caller_with_a_known_number_must_be_picked_instead(
     assert Contact.objects.filter(name="Олег").count() == 0
 
 
-def test_a_new_caller_needs_a_name_and_a_phone(desk: Desk, client: Client) -> None:
-    client.force_login(desk.anna)
-    response = client.post("/desk/new/phone/", call(desk, contact=""))
+def test_a_new_caller_needs_a_name_and_a_phone(agents: Agents, client: Client) -> None:
+    client.force_login(agents.anna)
+    response = client.post("/desk/new/phone/", call(agents, contact=""))
     html = response.content.decode()
     assert response.status_code == 400
     assert "give the new one&#x27;s name" in html
@@ -170,56 +172,56 @@ def test_a_new_caller_needs_a_name_and_a_phone(desk: Desk, client: Client) -> No
     assert not Ticket.objects.exists()
 
 
-def test_the_category_form_is_checked(desk: Desk, client: Client, site_form: None) -> None:
-    client.force_login(desk.anna)
-    response = client.post("/desk/new/phone/", call(desk, **{"field-browser": "Opera"}))
+def test_the_category_form_is_checked(agents: Agents, client: Client, site_form: None) -> None:
+    client.force_login(agents.anna)
+    response = client.post("/desk/new/phone/", call(agents, **{"field-browser": "Opera"}))
     html = response.content.decode()
     assert response.status_code == 400
     assert "This field is required." in html
     assert "Choose one of the offered values." in html
     assert not Ticket.objects.exists()
 
-    data = call(desk, **{"field-site_domain": "romashka-shop.ru", "field-browser": "Firefox"})
+    data = call(agents, **{"field-site_domain": "romashka-shop.ru", "field-browser": "Firefox"})
     assert client.post("/desk/new/phone/", data).status_code == 302
     assert Ticket.objects.get().fields == {"site_domain": "romashka-shop.ru", "browser": "Firefox"}
 
 
 def test_the_category_fields_come_with_the_category(
-    desk: Desk, client: Client, site_form: None
+    agents: Agents, client: Client, site_form: None
 ) -> None:
-    client.force_login(desk.anna)
-    html = client.get("/desk/new/phone/fields/", {"category": desk.world.category.pk})
+    client.force_login(agents.anna)
+    html = client.get("/desk/new/phone/fields/", {"category": agents.world.category.pk})
     assert 'name="field-site_domain"' in html.content.decode()
     assert "Site address *" in html.content.decode()
     empty = client.get("/desk/new/phone/fields/", {"category": ""}).content.decode()
     assert "field-" not in empty
 
 
-def test_the_same_form_sent_twice_opens_one_ticket(desk: Desk, client: Client) -> None:
-    client.force_login(desk.anna)
-    first = client.post("/desk/new/phone/", call(desk))
-    second = client.post("/desk/new/phone/", call(desk))
+def test_the_same_form_sent_twice_opens_one_ticket(agents: Agents, client: Client) -> None:
+    client.force_login(agents.anna)
+    first = client.post("/desk/new/phone/", call(agents))
+    second = client.post("/desk/new/phone/", call(agents))
     assert Ticket.objects.count() == 1
     assert first["Location"] == second["Location"]
     assert RawInput.objects.filter(channel=Channel.PHONE).count() == 1
 
 
 def test_the_page_warns_that_phone_requests_are_not_enough_to_change_data(
-    desk: Desk, client: Client
+    agents: Agents, client: Client
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     html = client.get("/desk/new/phone/", {"q": "555-01-11"}).content.decode()
     assert "A caller is never verified" in html
     assert "Олег Смирнов" in html
     assert 'href="/desk/new/phone/"' in html  # in the navigation
 
 
-def test_a_contact_reachable_only_by_phone_can_call(desk: Desk) -> None:
+def test_a_contact_reachable_only_by_phone_can_call(agents: Agents) -> None:
     ivan = Contact.objects.create(name="Иван")
     ContactAddress.objects.create(contact=ivan, kind="phone", value="8 903 000-00-01")
     result = phone.record_call(
         phone.Call(subject="Вопрос", description="Как дела?"),
-        agent=desk.anna,
+        agent=agents.anna,
         token="t-ivan",
         contact=ivan,
     )
@@ -230,10 +232,10 @@ def test_a_contact_reachable_only_by_phone_can_call(desk: Desk) -> None:
 
 
 def test_find_without_javascript_keeps_what_was_typed(
-    desk: Desk, client: Client, site_form: None
+    agents: Agents, client: Client, site_form: None
 ) -> None:
-    client.force_login(desk.anna)
-    data = call(desk, contact="", q="555-01-11", find="1", **{"field-site_domain": "x.ru"})
+    client.force_login(agents.anna)
+    data = call(agents, contact="", q="555-01-11", find="1", **{"field-site_domain": "x.ru"})
     response = client.post("/desk/new/phone/", data)
     html = response.content.decode()
     assert response.status_code == 200

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import ContactFactory, ContractFactory
-from tests.workspace.conftest import Desk, file_ticket
+from tests.personas import Agents, file_ticket
 from zayavka.tickets import access, catalog
 from zayavka.tickets.actions.tickets import change_status
 from zayavka.tickets.models import Priority, StatusCategory, Ticket
@@ -37,8 +37,8 @@ def set_state(ticket: Ticket, category: str) -> None:
 
 
 @pytest.fixture
-def board(desk: Desk) -> dict[str, Ticket]:
-    w = desk.world
+def board(agents: Agents) -> dict[str, Ticket]:
+    w = agents.world
     now = timezone.now()
     tickets = {
         "mine": file_ticket(w, "mine"),
@@ -49,12 +49,12 @@ def board(desk: Desk) -> dict[str, Ticket]:
         "overdue": file_ticket(w, "overdue"),
         "resolved": file_ticket(w, "resolved"),
         "closed": file_ticket(w, "closed"),
-        "secret": file_ticket(w, "secret", team=desk.security),
+        "secret": file_ticket(w, "secret", team=agents.security),
     }
     for name in ("mine", "pending", "risk", "overdue", "resolved", "closed"):
-        Ticket.objects.filter(pk=tickets[name].pk).update(assignee=desk.anna)
-    Ticket.objects.filter(pk=tickets["team"].pk).update(assignee=desk.boris)
-    Ticket.objects.filter(pk=tickets["secret"].pk).update(assignee=desk.vera)
+        Ticket.objects.filter(pk=tickets[name].pk).update(assignee=agents.anna)
+    Ticket.objects.filter(pk=tickets["team"].pk).update(assignee=agents.boris)
+    Ticket.objects.filter(pk=tickets["secret"].pk).update(assignee=agents.vera)
     Ticket.objects.update(resolution_due=now + timedelta(days=2), first_response_due=None)
     Ticket.objects.filter(pk=tickets["risk"].pk).update(resolution_due=now + timedelta(hours=1))
     Ticket.objects.filter(pk=tickets["overdue"].pk).update(resolution_due=now - timedelta(hours=1))
@@ -81,40 +81,40 @@ QUEUES = {
 
 
 def test_each_queue_holds_its_tickets_and_counts_them(
-    desk: Desk, board: dict[str, Ticket], client: Client
+    agents: Agents, board: dict[str, Ticket], client: Client
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     for queue, names in QUEUES.items():
         assert listed(client, f"/desk/q/{queue}/") == names, queue
-    counts = queue_counts(desk.anna, timezone.now())
+    counts = queue_counts(agents.anna, timezone.now())
     assert counts == {q: len(n) for q, n in QUEUES.items() if q != "all"}
 
 
 def test_the_restricted_teams_member_counts_its_tickets(
-    desk: Desk, board: dict[str, Ticket]
+    agents: Agents, board: dict[str, Ticket]
 ) -> None:
-    counts = queue_counts(desk.vera, timezone.now())
+    counts = queue_counts(agents.vera, timezone.now())
     assert counts["open"] == len(QUEUES["open"]) + 1
     assert counts["team"] == 1 and counts["mine"] == 1
 
 
 def test_counts_stop_at_the_cap_and_show_it(
-    desk: Desk, board: dict[str, Ticket], monkeypatch: pytest.MonkeyPatch
+    agents: Agents, board: dict[str, Ticket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(queues, "COUNT_CAP", 3)
-    counts = queue_counts(desk.anna, timezone.now())
+    counts = queue_counts(agents.anna, timezone.now())
     # «All open» holds six and «my open tickets» four: past the cap, shown as «999+».
     assert counts["open"] is None and counts["mine"] is None
     assert counts["at_risk"] == 2 and counts["unassigned"] == 1
     assert counts["closed"] == 2
 
 
-def test_each_count_reads_at_most_the_cap(desk: Desk, board: dict[str, Ticket]) -> None:
+def test_each_count_reads_at_most_the_cap(agents: Agents, board: dict[str, Ticket]) -> None:
     """However large the desk, a count reads no more than COUNT_CAP rows: every counting
     query is limited, one a queue."""
-    access.is_agent(desk.anna)  # the viewer's teams are read once per request
+    access.is_agent(agents.anna)  # the viewer's teams are read once per request
     with CaptureQueriesContext(connection) as queries:
-        queue_counts(desk.anna, timezone.now())
+        queue_counts(agents.anna, timezone.now())
     counting = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
     assert len(counting) == len([q for q in queues.QUEUES if q.counted])
     assert all(f"LIMIT {queues.COUNT_CAP}" in sql for sql in counting)
@@ -122,15 +122,15 @@ def test_each_count_reads_at_most_the_cap(desk: Desk, board: dict[str, Ticket]) 
 
 
 def test_at_risk_is_ordered_by_the_nearest_deadline(
-    desk: Desk, board: dict[str, Ticket], client: Client
+    agents: Agents, board: dict[str, Ticket], client: Client
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     html = client.get("/desk/q/at_risk/").content.decode()
     assert html.index(">overdue<") < html.index(">risk<")
 
 
-def test_filters_narrow_the_queue(desk: Desk, client: Client) -> None:
-    w = desk.world
+def test_filters_narrow_the_queue(agents: Agents, client: Client) -> None:
+    w = agents.world
     contract = ContractFactory.create(organization=w.veter, number="В-1")
     volkov = ContactFactory.create(name="Андрей Волков", organization=w.veter)
     urgent = Priority.objects.get(slug="urgent")
@@ -139,10 +139,10 @@ def test_filters_narrow_the_queue(desk: Desk, client: Client) -> None:
         w, "veter", requester=volkov, contract=contract, priority=urgent, channel="telegram"
     )
     web = file_ticket(w, "web", team=w.team, category=w.category)
-    Ticket.objects.filter(pk=web.pk).update(assignee=desk.boris)
+    Ticket.objects.filter(pk=web.pk).update(assignee=agents.boris)
     old = file_ticket(w, "old", at=timezone.now() - timedelta(days=40))
     set_state(old, StatusCategory.PENDING)
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     url = "/desk/q/all/"
     assert listed(client, url, priority="urgent") == {"veter"}
     assert listed(client, url, organization=str(w.veter.pk)) == {"veter"}
@@ -150,7 +150,7 @@ def test_filters_narrow_the_queue(desk: Desk, client: Client) -> None:
     assert listed(client, url, channel="telegram") == {"veter"}
     assert listed(client, url, category=w.category.slug) == {"web"}
     assert listed(client, url, team=str(w.team.pk)) == {"web"}
-    assert listed(client, url, assignee=str(desk.boris.pk)) == {"web"}
+    assert listed(client, url, assignee=str(agents.boris.pk)) == {"web"}
     assert listed(client, url, assignee="none") == {"plain", "veter", "old"}
     assert listed(client, url, status="pending") == {"old"}
     month_ago = (timezone.localdate() - timedelta(days=30)).isoformat()
@@ -159,35 +159,35 @@ def test_filters_narrow_the_queue(desk: Desk, client: Client) -> None:
     assert listed(client, url, priority="urgent", channel="email") == set()
 
 
-def test_a_bad_filter_is_shown_and_left_out(desk: Desk, client: Client) -> None:
-    file_ticket(desk.world, "plain")
-    client.force_login(desk.anna)
+def test_a_bad_filter_is_shown_and_left_out(agents: Agents, client: Client) -> None:
+    file_ticket(agents.world, "plain")
+    client.force_login(agents.anna)
     response = client.get("/desk/q/all/", {"priority": "nonsense", "created_from": "2026-13-45"})
     assert response.status_code == 200
     assert response.content.decode().count('class="errors"') == 2
     assert listed(client, "/desk/q/all/", priority="nonsense") == {"plain"}
-    restricted = client.get("/desk/q/all/", {"team": str(desk.security.pk)})
+    restricted = client.get("/desk/q/all/", {"team": str(agents.security.pk)})
     assert 'class="errors"' in restricted.content.decode()  # not a team anna may see
 
 
-def test_sorting_by_number_both_ways(desk: Desk, client: Client) -> None:
-    made = [file_ticket(desk.world, f"t{i}") for i in range(3)]
-    client.force_login(desk.anna)
+def test_sorting_by_number_both_ways(agents: Agents, client: Client) -> None:
+    made = [file_ticket(agents.world, f"t{i}") for i in range(3)]
+    client.force_login(agents.anna)
     for sort, expected in (("number", made), ("-number", made[::-1])):
         html = client.get("/desk/q/all/", {"sort": sort}).content.decode()
         positions = [html.index(f">{t.subject}<") for t in expected]
         assert positions == sorted(positions), sort
 
 
-def test_an_unknown_queue_is_not_found(desk: Desk, client: Client) -> None:
-    client.force_login(desk.anna)
+def test_an_unknown_queue_is_not_found(agents: Agents, client: Client) -> None:
+    client.force_login(agents.anna)
     assert client.get("/desk/q/nonsense/").status_code == 404
 
 
-def test_bulk_changes_status_priority_and_assignee(desk: Desk, client: Client) -> None:
-    w = desk.world
+def test_bulk_changes_status_priority_and_assignee(agents: Agents, client: Client) -> None:
+    w = agents.world
     first, second, other = (file_ticket(w, s, team=w.team) for s in ("first", "second", "other"))
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     picked = [first.pk, second.pk]
 
     def bulk(**data: object) -> None:
@@ -196,29 +196,31 @@ def test_bulk_changes_status_priority_and_assignee(desk: Desk, client: Client) -
 
     bulk(action="status", status="pending")
     bulk(action="priority", priority="high")
-    bulk(action="assign", agent=str(desk.boris.pk))
+    bulk(action="assign", agent=str(agents.boris.pk))
     for ticket in (first, second):
         ticket.refresh_from_db()
         assert (ticket.status.slug, ticket.priority.slug, ticket.assignee) == (
             "pending",
             "high",
-            desk.boris,
+            agents.boris,
         )
-        kinds = set(ticket.events.filter(actor_user=desk.anna).values_list("kind", flat=True))
+        kinds = set(ticket.events.filter(actor_user=agents.anna).values_list("kind", flat=True))
         assert {"status", "priority", "assigned"} <= kinds
     other.refresh_from_db()
     assert other.status.slug == "new" and other.assignee is None
 
-    bulk(action="team", team=str(desk.security.pk))  # not a team anna may see: refused
+    bulk(action="team", team=str(agents.security.pk))  # not a team anna may see: refused
     first.refresh_from_db()
     assert first.team == w.team
 
 
-def test_bulk_assign_refuses_an_agent_outside_a_restricted_team(desk: Desk, client: Client) -> None:
-    secret = file_ticket(desk.world, "secret", team=desk.security)
-    client.force_login(desk.vera)
+def test_bulk_assign_refuses_an_agent_outside_a_restricted_team(
+    agents: Agents, client: Client
+) -> None:
+    secret = file_ticket(agents.world, "secret", team=agents.security)
+    client.force_login(agents.vera)
     client.post(
-        "/desk/bulk/", {"tickets": [secret.pk], "action": "assign", "agent": str(desk.anna.pk)}
+        "/desk/bulk/", {"tickets": [secret.pk], "action": "assign", "agent": str(agents.anna.pk)}
     )
     secret.refresh_from_db()
     assert secret.assignee is None
@@ -239,13 +241,13 @@ def test_the_migration_indexes_the_deadline_the_at_risk_queue_orders_by() -> Non
     assert written == migration.NEXT_DUE
 
 
-def test_the_navigation_counts_come_in_their_own_request(desk: Desk, client: Client) -> None:
+def test_the_navigation_counts_come_in_their_own_request(agents: Agents, client: Client) -> None:
     """The page is sent without counting; it asks /desk/counts/ for the figures."""
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     page = client.get("/desk/q/open/").content.decode()
     assert 'hx-get="/desk/counts/?current=open" hx-trigger="load"' in page
     assert 'class="count"' not in page
-    counts = queue_counts(desk.anna, timezone.now())
+    counts = queue_counts(agents.anna, timezone.now())
     nav = client.get("/desk/counts/?current=open").content.decode()
     assert nav.count('<span class="count">') == len(counts)
     assert f'<span class="count">{counts["open"]}</span>' in nav
@@ -254,16 +256,16 @@ def test_the_navigation_counts_come_in_their_own_request(desk: Desk, client: Cli
     assert current is not None
 
 
-def test_the_rows_escape_what_requesters_typed(desk: Desk, client: Client) -> None:
+def test_the_rows_escape_what_requesters_typed(agents: Agents, client: Client) -> None:
     """The queue's rows are written in Python (workspace/rows.py): every value in them is
     escaped, in text and in attributes alike."""
     evil = '<script>alert("x")</script>'
     requester = ContactFactory.create(name=f"Злоумышленник {evil}")
-    ticket = file_ticket(desk.world, f"Тема {evil}", requester=requester)
+    ticket = file_ticket(agents.world, f"Тема {evil}", requester=requester)
     Ticket.objects.filter(pk=ticket.pk).update(
         is_flagged=True, flag_reason=f'" onmouseover="{evil}'
     )
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     page = client.get("/desk/q/all/").content.decode()
     assert "<script>" not in page and 'onmouseover="' not in page
     assert "Тема &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page

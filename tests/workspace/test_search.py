@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import ContactFactory
-from tests.workspace.conftest import Desk, file_ticket
+from tests.personas import Agents, file_ticket
 from zayavka.accounts.models import Contact, ContactAddress
 from zayavka.tickets.actions.messages import add_note
 from zayavka.tickets.models import Ticket
@@ -30,8 +30,8 @@ def found(client: Client, query: str) -> set[str]:
 
 
 @pytest.fixture
-def tickets(desk: Desk) -> dict[str, Ticket]:
-    w = desk.world
+def tickets(agents: Agents) -> dict[str, Ticket]:
+    w = agents.world
     volkov = ContactFactory.create(name="Андрей Волков", email="volkov@sever-veter.ru")
     ContactAddress.objects.create(contact=volkov, kind="phone", value="+7 495 555-02-20")
     made = {
@@ -39,15 +39,15 @@ def tickets(desk: Desk) -> dict[str, Ticket]:
         "mail": file_ticket(w, "Не уходит почта из Outlook", "Ошибка 0x800CCC0F при отправке"),
         "volkov": file_ticket(w, "Вопрос по договору", "Сколько стоит?", requester=volkov),
     }
-    add_note(made["mail"], desk.anna, "Проверить пароль SMTP на шлюзе")
+    add_note(made["mail"], agents.anna, "Проверить пароль SMTP на шлюзе")
     return made
 
 
 @pytest.mark.django_db
 def test_words_of_the_subject_and_the_thread_find_the_ticket(
-    desk: Desk, client: Client, tickets: dict[str, Ticket]
+    agents: Agents, client: Client, tickets: dict[str, Ticket]
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     assert found(client, "сервер") == {"Упал сервер 1С"}
     assert found(client, "Бухгалтерия") == {"Упал сервер 1С"}
     assert found(client, "0x800CCC0F") == {"Не уходит почта из Outlook"}
@@ -58,9 +58,9 @@ def test_words_of_the_subject_and_the_thread_find_the_ticket(
 
 @pytest.mark.django_db
 def test_the_requester_is_found_by_name_email_or_phone_and_the_ticket_by_number(
-    desk: Desk, client: Client, tickets: dict[str, Ticket]
+    agents: Agents, client: Client, tickets: dict[str, Ticket]
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     volkov = {"Вопрос по договору"}
     assert found(client, "Волков") == volkov
     assert found(client, "VOLKOV@sever-veter.ru") == volkov
@@ -72,9 +72,9 @@ def test_the_requester_is_found_by_name_email_or_phone_and_the_ticket_by_number(
 
 @pytest.mark.django_db
 def test_search_combines_with_the_queue_and_filters(
-    desk: Desk, client: Client, tickets: dict[str, Ticket]
+    agents: Agents, client: Client, tickets: dict[str, Ticket]
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     page = client.get("/desk/q/all/", {"q": "сервер", "priority": "urgent"}).content.decode()
     assert "Упал сервер 1С" not in page
     page = client.get("/desk/q/unassigned/", {"q": "сервер"}).content.decode()
@@ -108,10 +108,10 @@ def needs_postgres() -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_russian_words_are_found_in_any_form(
-    desk: Desk, client: Client, tickets: dict[str, Ticket]
+    agents: Agents, client: Client, tickets: dict[str, Ticket]
 ) -> None:
     needs_postgres()
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     server = {"Упал сервер 1С"}
     assert found(client, "серверы") == server  # another form of the word
     assert found(client, "сервером бухгалтерии") == server  # every word, each in any form
@@ -123,10 +123,10 @@ def test_russian_words_are_found_in_any_form(
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_yo_and_ye_are_one_letter(desk: Desk, client: Client) -> None:
+def test_yo_and_ye_are_one_letter(agents: Agents, client: Client) -> None:
     needs_postgres()
-    file_ticket(desk.world, "Всё зависло", "Ёлка не грузится")
-    client.force_login(desk.anna)
+    file_ticket(agents.world, "Всё зависло", "Ёлка не грузится")
+    client.force_login(agents.anna)
     assert found(client, "все зависло") == {"Всё зависло"}
     assert found(client, "елка") == {"Всё зависло"}
 
@@ -134,10 +134,10 @@ def test_yo_and_ye_are_one_letter(desk: Desk, client: Client) -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_stop_words_and_symbols_do_not_break_the_query(
-    desk: Desk, client: Client, tickets: dict[str, Ticket]
+    agents: Agents, client: Client, tickets: dict[str, Ticket]
 ) -> None:
     needs_postgres()
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     assert found(client, "не уходит") == {"Не уходит почта из Outlook"}
     assert found(client, "!!! & | :* ()") == set()
     assert client.get("/desk/q/all/", {"q": "a:* & !b | (c"}).status_code == 200
@@ -145,7 +145,7 @@ def test_stop_words_and_symbols_do_not_break_the_query(
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_the_search_uses_the_full_text_indexes(desk: Desk) -> None:
+def test_the_search_uses_the_full_text_indexes(agents: Agents) -> None:
     """The ticket's search document and the contacts' names are read through their GIN
     indexes (an expression index serves only the very expression it was built on)."""
     needs_postgres()
@@ -165,13 +165,13 @@ def test_the_search_uses_the_full_text_indexes(desk: Desk) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_codes_are_found_as_postgresql_reads_them(desk: Desk, client: Client) -> None:
+def test_codes_are_found_as_postgresql_reads_them(agents: Agents, client: Client) -> None:
     """PostgreSQL indexes «E-02» as `e-02`, `e` and `-02`: searching the words «e» and
     «02» alone would miss it; the query as PostgreSQL parses it finds it."""
     needs_postgres()
-    file_ticket(desk.world, "Не печатает принтер", "Принтер выдаёт ошибку E-02.")
-    file_ticket(desk.world, "Касса", "Ошибка 02 при печати чека")
-    client.force_login(desk.anna)
+    file_ticket(agents.world, "Не печатает принтер", "Принтер выдаёт ошибку E-02.")
+    file_ticket(agents.world, "Касса", "Ошибка 02 при печати чека")
+    client.force_login(agents.anna)
     assert found(client, "E-02") == {"Не печатает принтер"}
     assert found(client, "ошибку e-02") == {"Не печатает принтер"}
     assert found(client, "192.168.1.10") == set()
@@ -179,7 +179,7 @@ def test_codes_are_found_as_postgresql_reads_them(desk: Desk, client: Client) ->
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_the_search_document_follows_the_thread(desk: Desk) -> None:
+def test_the_search_document_follows_the_thread(agents: Agents) -> None:
     """Kept by triggers: a new message is found at once; a changed subject, a message
     moved to another ticket or deleted change what finds the ticket."""
     needs_postgres()
@@ -189,10 +189,10 @@ def test_the_search_document_follows_the_thread(desk: Desk) -> None:
         assert condition is not None
         return set(Ticket.objects.filter(condition).values_list("pk", flat=True))
 
-    first = file_ticket(desk.world, "Касса", "Не печатает чек")
-    second = file_ticket(desk.world, "Склад", "Накладные")
+    first = file_ticket(agents.world, "Касса", "Не печатает чек")
+    second = file_ticket(agents.world, "Склад", "Накладные")
     assert finds("чек") == {first.pk} and finds("касса") == {first.pk}
-    add_note(first, author=desk.anna, text="Замените термоленту")
+    add_note(first, author=agents.anna, text="Замените термоленту")
     assert finds("термоленту") == {first.pk}
     Ticket.objects.filter(pk=first.pk).update(subject="Терминал")
     assert finds("касса") == set() and finds("терминал") == {first.pk}
@@ -208,14 +208,14 @@ def test_the_search_document_follows_the_thread(desk: Desk) -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_rare_words_are_looked_up_first_and_common_ones_tested_in_the_queues_order(
-    desk: Desk, client: Client, monkeypatch: pytest.MonkeyPatch, tickets: dict[str, Ticket]
+    agents: Agents, client: Client, monkeypatch: pytest.MonkeyPatch, tickets: dict[str, Ticket]
 ) -> None:
     """A rare word's few tickets are read from the index first and taken by id (left
     to itself, PostgreSQL may read every ticket looking for them); a common word is
     tested on each ticket of the queue in its order, until a page is full. Either way
     the same tickets are found."""
     needs_postgres()
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     monkeypatch.setattr(search, "COMMON_SHARE", 10**9)  # no word is common
     with CaptureQueriesContext(connection) as queries:
         rare = found(client, "сервер")

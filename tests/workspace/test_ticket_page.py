@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from tests.workspace.conftest import Desk, file_ticket
+from tests.personas import Agents, file_ticket
 from zayavka.core.storage import store_blob
 from zayavka.tickets.actions.messages import add_message, add_note
 from zayavka.tickets.inbound import InboundAttachment
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ticket(desk: Desk) -> Ticket:
-    w = desk.world
+def ticket(agents: Agents) -> Ticket:
+    w = agents.world
     made = file_ticket(
         w,
         "Не открывается интернет-магазин",
@@ -42,9 +42,9 @@ def page(client: Client, ticket: Ticket) -> str:
 
 
 def test_the_page_shows_the_request_the_requester_and_the_deadlines(
-    desk: Desk, client: Client, ticket: Ticket
+    agents: Agents, client: Client, ticket: Ticket
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     html = page(client, ticket)
     for text in (
         f"#{ticket.display_number}",
@@ -62,19 +62,21 @@ def test_the_page_shows_the_request_the_requester_and_the_deadlines(
     assert 'role="alert"><strong>' in html  # not verified: a clear warning
 
 
-def test_a_verified_requester_gets_no_warning(desk: Desk, client: Client, ticket: Ticket) -> None:
+def test_a_verified_requester_gets_no_warning(
+    agents: Agents, client: Client, ticket: Ticket
+) -> None:
     Ticket.objects.filter(pk=ticket.pk).update(verification=Verification.AUTHENTICATED)
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     html = page(client, ticket)
     assert 'class="warning"' not in html and 'class="notice"' not in html
 
 
 def test_deadlines_read_in_the_viewers_time_zone(
-    desk: Desk, client: Client, ticket: Ticket
+    agents: Agents, client: Client, ticket: Ticket
 ) -> None:
     due = timezone.now().replace(microsecond=0) + timedelta(days=3)
     Ticket.objects.filter(pk=ticket.pk).update(resolution_due=due)
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     client.cookies["zv_tz"] = "Asia/Vladivostok"
     local = due.astimezone(timezone.get_fixed_timezone(600))
     assert local.strftime("%d.%m.%Y %H:%M") in page(client, ticket)
@@ -95,29 +97,29 @@ def test_deadline_wording() -> None:
     assert describe_deadline(now, paused_since=now, now=now).state == "paused"
 
 
-def test_html_mail_is_shown_only_sanitised(desk: Desk, client: Client, ticket: Ticket) -> None:
+def test_html_mail_is_shown_only_sanitised(agents: Agents, client: Client, ticket: Ticket) -> None:
     message = add_message(
         ticket,
         direction=Message.Direction.INBOUND,
         channel="email",
         text="",
         html="<p>ok</p>",
-        author_contact=desk.world.oleg,
+        author_contact=agents.world.oleg,
     )
     # Even markup that reached the table unsanitised is cleaned when shown.
     Message.objects.filter(pk=message.pk).update(
         html='<p onclick="steal()">Привет</p><script>alert(1)</script><img src="https://t.example/x.gif">'
     )
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     html = page(client, ticket)
     assert "<p>Привет</p>" in html
     assert "alert(1)" not in html and "steal()" not in html and "t.example" not in html
 
 
 def test_notes_look_different_and_withheld_files_are_not_listed(
-    desk: Desk, client: Client, ticket: Ticket
+    agents: Agents, client: Client, ticket: Ticket
 ) -> None:
-    add_note(ticket, desk.anna, "Только для своих")
+    add_note(ticket, agents.anna, "Только для своих")
     key, digest = store_blob("attachments", b"MZ...")
     add_message(
         ticket,
@@ -130,7 +132,7 @@ def test_notes_look_different_and_withheld_files_are_not_listed(
         ],
         withheld={0: "kind not allowed"},
     )
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     html = page(client, ticket)
     assert 'class="message kind-note' in html and "Только для своих" in html
     assert "скрин.png" in html and "setup.exe" not in html
@@ -139,11 +141,11 @@ def test_notes_look_different_and_withheld_files_are_not_listed(
 
 
 def test_downloads_are_attachments_that_a_browser_never_runs(
-    desk: Desk, client: Client, ticket: Ticket
+    agents: Agents, client: Client, ticket: Ticket
 ) -> None:
     message = add_note(
         ticket,
-        desk.anna,
+        agents.anna,
         "Файлы",
         [
             Upload("страница.html", "text/html", b"<script>alert(1)</script>"),
@@ -151,7 +153,7 @@ def test_downloads_are_attachments_that_a_browser_never_runs(
         ],
     )
     page_file, pdf = message.attachments.order_by("pk")
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     response = client.get(f"/desk/files/{page_file.pk}/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/octet-stream"
@@ -166,9 +168,9 @@ def test_downloads_are_attachments_that_a_browser_never_runs(
 
 
 def test_plain_form_posts_reply_note_assign_and_resolve(
-    desk: Desk, client: Client, ticket: Ticket
+    agents: Agents, client: Client, ticket: Ticket
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     url = f"/desk/t/{ticket.number}/"
     reply = client.post(
         url + "reply/",
@@ -178,14 +180,14 @@ def test_plain_form_posts_reply_note_assign_and_resolve(
     assert client.post(url + "note/", {"note-text": "Проверить завтра"}).status_code == 302
     assert client.post(url + "priority/", {"priority": "urgent"}).status_code == 302
     assert client.post(url + "take/").status_code == 302
-    assign = client.post(url + "assign/", {"agent": str(desk.boris.pk), "team": ""})
+    assign = client.post(url + "assign/", {"agent": str(agents.boris.pk), "team": ""})
     assert assign.status_code == 302
     assert client.post(url + "status/", {"status": "resolved"}).status_code == 302
     ticket.refresh_from_db()
     assert (ticket.state, ticket.priority.slug, ticket.assignee) == (
         "resolved",
         "urgent",
-        desk.boris,
+        agents.boris,
     )
     assert Outbox.objects.filter(template="agent_reply").count() == 1
     assert Outbox.objects.filter(template="ticket_resolved").count() == 1
@@ -198,23 +200,23 @@ def test_plain_form_posts_reply_note_assign_and_resolve(
 
 
 def test_a_form_with_errors_comes_back_with_them(
-    desk: Desk, client: Client, ticket: Ticket
+    agents: Agents, client: Client, ticket: Ticket
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     url = f"/desk/t/{ticket.number}/"
     empty = client.post(url + "note/", {"note-text": ""})
     assert empty.status_code == 400
     assert 'class="errors"' in empty.content.decode()
-    secret_team = client.post(url + "assign/", {"team": str(desk.security.pk)})
+    secret_team = client.post(url + "assign/", {"team": str(agents.security.pk)})
     assert secret_team.status_code == 400
     ticket.refresh_from_db()
-    assert ticket.team_id != desk.security.pk
+    assert ticket.team_id != agents.security.pk
 
 
 def test_a_note_posted_with_htmx_returns_only_the_ticket(
-    desk: Desk, client: Client, ticket: Ticket
+    agents: Agents, client: Client, ticket: Ticket
 ) -> None:
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     response = client.post(
         f"/desk/t/{ticket.number}/note/", {"note-text": "Быстрая заметка"}, HTTP_HX_REQUEST="true"
     )
@@ -225,6 +227,6 @@ def test_a_note_posted_with_htmx_returns_only_the_ticket(
     assert 'class="ws-nav"' not in html  # no navigation, no counts: less to compute and send
 
 
-def test_a_ticket_that_does_not_exist_is_not_found(desk: Desk, client: Client) -> None:
-    client.force_login(desk.anna)
+def test_a_ticket_that_does_not_exist_is_not_found(agents: Agents, client: Client) -> None:
+    client.force_login(agents.anna)
     assert client.get("/desk/t/99999999/").status_code == 404

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 
-from tests.workspace.conftest import Desk, file_ticket
+from tests.personas import Agents, file_ticket
 from zayavka.tickets.actions.relations import merge_tickets, relate_tickets, unlink_tickets
 from zayavka.tickets.models import EventKind, Ticket, TicketLink
 
@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pair(desk: Desk) -> tuple[Ticket, Ticket]:
-    w = desk.world
+def pair(agents: Agents) -> tuple[Ticket, Ticket]:
+    w = agents.world
     return (
         file_ticket(w, "Не работает сайт", team=w.team),
         file_ticket(w, "Массовый сбой хостинга", team=w.team),
@@ -23,11 +23,11 @@ def pair(desk: Desk) -> tuple[Ticket, Ticket]:
 
 
 def test_an_agent_removes_a_link_from_either_ticket(
-    desk: Desk, client: Client, pair: tuple[Ticket, Ticket]
+    agents: Agents, client: Client, pair: tuple[Ticket, Ticket]
 ) -> None:
     child, parent = pair
-    relate_tickets(child, parent, "child", by=desk.anna)
-    client.force_login(desk.anna)
+    relate_tickets(child, parent, "child", by=agents.anna)
+    client.force_login(agents.anna)
     html = client.get(f"/desk/t/{child.number}/").content.decode()
     assert f'action="/desk/t/{child.number}/unlink/{parent.number}/"' in html
 
@@ -48,26 +48,26 @@ def test_an_agent_removes_a_link_from_either_ticket(
             "ticket": two.number,
             "removed": True,
         }
-        assert event.actor_user == desk.anna
+        assert event.actor_user == agents.anna
     html = client.get(f"/desk/t/{child.number}/").content.decode()
     assert f"Link removed</strong>: child of #{parent.display_number}" in html
     assert f"unlink/{parent.number}/" not in html
 
 
 def test_only_the_kind_asked_for_goes_and_a_merge_stays(
-    desk: Desk, client: Client, pair: tuple[Ticket, Ticket]
+    agents: Agents, client: Client, pair: tuple[Ticket, Ticket]
 ) -> None:
     one, two = pair
-    relate_tickets(one, two, "related", by=desk.anna)
-    relate_tickets(one, two, "parent", by=desk.anna)
-    assert unlink_tickets(one, two, by=desk.anna, kind="related")
+    relate_tickets(one, two, "related", by=agents.anna)
+    relate_tickets(one, two, "parent", by=agents.anna)
+    assert unlink_tickets(one, two, by=agents.anna, kind="related")
     assert list(TicketLink.objects.values_list("kind", flat=True)) == ["parent"]
-    merge_tickets(one, two, by=desk.anna)
-    assert unlink_tickets(two, one, by=desk.anna)
+    merge_tickets(one, two, by=agents.anna)
+    assert unlink_tickets(two, one, by=agents.anna)
     assert list(TicketLink.objects.values_list("kind", flat=True)) == ["merged"]
-    assert not unlink_tickets(one, two, by=desk.anna)
+    assert not unlink_tickets(one, two, by=agents.anna)
 
-    client.force_login(desk.anna)
+    client.force_login(agents.anna)
     html = client.get(f"/desk/t/{two.number}/").content.decode()
     assert f"unlink/{one.number}/" not in html  # no button for the merge
     response = client.post(f"/desk/t/{two.number}/unlink/{one.number}/")
@@ -77,15 +77,15 @@ def test_only_the_kind_asked_for_goes_and_a_merge_stays(
 
 
 def test_links_to_a_restricted_teams_ticket_stay_for_outsiders(
-    desk: Desk, client: Client, pair: tuple[Ticket, Ticket]
+    agents: Agents, client: Client, pair: tuple[Ticket, Ticket]
 ) -> None:
     mine, _ = pair
-    secret = file_ticket(desk.world, "Утечка", team=desk.security)
-    relate_tickets(mine, secret, "related", by=desk.vera)
+    secret = file_ticket(agents.world, "Утечка", team=agents.security)
+    relate_tickets(mine, secret, "related", by=agents.vera)
     with pytest.raises(PermissionDenied):
-        unlink_tickets(mine, secret, by=desk.anna)
-    client.force_login(desk.anna)
+        unlink_tickets(mine, secret, by=agents.anna)
+    client.force_login(agents.anna)
     assert client.post(f"/desk/t/{mine.number}/unlink/{secret.number}/").status_code == 404
-    client.force_login(desk.oleg)
+    client.force_login(agents.oleg)
     assert client.post(f"/desk/t/{mine.number}/unlink/{secret.number}/").status_code == 403
     assert TicketLink.objects.count() == 1

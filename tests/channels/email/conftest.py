@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.channels.email.dovecot import HOW_TO_INSTALL, Account, Dovecot, available
-from tests.conftest import requires_server
+from tests.servers import requires_server
 
 
 @pytest.fixture(scope="session")

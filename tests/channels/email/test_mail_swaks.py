@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import requires_server
 from tests.factories import World
+from tests.servers import requires_server
 from zayavka.channels.email.lmtp import MailListener
 from zayavka.tickets.models import Attachment, RawInput, Ticket
 
