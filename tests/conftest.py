@@ -4,6 +4,9 @@ For every test, automatically:
   _isolated_files   attachments go to the test's own directory, the caches start
                     empty (and the rate limits' one ends so), tasks run at once
   _fast_passwords   MD5 instead of the real password hasher: these are test users
+  _only_actions_write_tickets
+                    fails the test when the desk's code wrote a ticket model outside
+                    zayavka/tickets/actions/ while it ran (tests/writers.py)
 
 Ask for them by name:
   world             the demo's organizations, contacts, team and category
@@ -50,10 +53,33 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
+from tests import writers
 from tests.browser import Browser, open_browser
 from tests.factories import World, build_world
 from tests.personas import Agents, Customers, build_agents, build_customers
 from zayavka.core import refcache
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ticket_writers_guard() -> Iterator[None]:
+    from django.db import connections
+
+    uninstall = writers.install(connections)
+    yield
+    uninstall()
+
+
+@pytest.fixture(autouse=True)
+def _only_actions_write_tickets(_ticket_writers_guard: None) -> Iterator[None]:
+    writers.violations.clear()
+    yield
+    found, writers.violations[:] = list(writers.violations), []
+    if found:
+        pytest.fail(
+            "ticket models written outside zayavka/tickets/actions/:\n"
+            + "\n".join(sorted({str(v) for v in found})),
+            pytrace=False,
+        )
 
 
 def pytest_report_header() -> str:

@@ -11,19 +11,14 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from zayavka.accounts.models import (
-            Agent,
-            ChannelPolicy,
-            Contract,
-            Organization,
-            RoutingRule,
-            Team,
-            User,
-        )
-
+        model = self.get_model
         # Rows that cached loaders read (core.refcache): a change clears the cache.
         # Team too: the cached routing rules carry their teams (round-robin cursors are
         # written with update(), which sends no signal). A sign-in saves only last_login
         # (and a password rehash only the password): no loader reads them.
-        clear_on_change(User, unread=("last_login", "password"))
-        clear_on_change(Agent, Team, Organization, Contract, ChannelPolicy, RoutingRule)
+        clear_on_change(model("User"), unread=("last_login", "password"))
+        clear_on_change(
+            *map(
+                model, ("Agent", "Team", "Organization", "Contract", "ChannelPolicy", "RoutingRule")
+            )
+        )

@@ -11,7 +11,5 @@ class SlaConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from zayavka.sla.models import Calendar, SlaPlan, SlaTarget
-
         # Rows that cached loaders read (core.refcache): a change clears the cache.
-        clear_on_change(Calendar, SlaPlan, SlaTarget)
+        clear_on_change(*map(self.get_model, ("Calendar", "SlaPlan", "SlaTarget")))

@@ -17,9 +17,7 @@ class TicketsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from zayavka.tickets.models import Category, Priority, Status
-
         # Rows that cached loaders read (core.refcache): a change clears the cache.
-        clear_on_change(Status, Priority, Category)
+        clear_on_change(*map(self.get_model, ("Status", "Priority", "Category")))
         register_periodic_job("auto_close", {"minute": "*/5"}, AUTO_CLOSE_JOB)
         register_periodic_job("sla_scan", {"minute": "*"}, SCAN_JOB)

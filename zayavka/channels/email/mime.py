@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.generator import BytesGenerator
 from email.message import Message
+from email.parser import BytesParser
 from email.policy import Compat32
 
 from zayavka.channels.email.charsets import decode_bytes, strip_nul
-from zayavka.channels.email.filenames import attachment_filename
+from zayavka.channels.email.filenames import attachment_filename, sanitize_filename
 from zayavka.channels.email.headers import decode_header
 from zayavka.channels.email.uuencode import extract_uuencoded
 
@@ -147,8 +148,6 @@ _BOUNDARY_LINE = re.compile(r"^--([^\s]{1,200})[ \t]*\r?$", re.M)
 
 def _recover_multipart(part: Message, defects: list[str]) -> Message | None:
     """Re-parse a multipart whose declared boundary never occurs in its body."""
-    from email.parser import BytesParser
-
     payload = part.get_payload()
     if not isinstance(payload, str):
         return None
@@ -354,8 +353,6 @@ class Walker:
             return False
         if not found:
             return False
-        from zayavka.channels.email.filenames import sanitize_filename
-
         for name, content in found:
             clean = sanitize_filename(str(name)) or "attachment.bin"
             mime = mimetypes.guess_type(clean)[0] or "application/octet-stream"
