@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
 
 from tests import writers
 from tests.factories import World
@@ -139,3 +141,18 @@ def test_the_only_function_level_imports_are_the_explained_ones() -> None:
         + os.linesep.join(f"{p}: {m}" for p, m in unexplained)
     )
     assert sorted(set(EXPLAINED_IMPORTS) - found) == [], "no longer imported in a function"
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_a_ticket_but_changes_and_deletes_none(world: World) -> None:
+    ticket = file_ticket(world, "Не работает сайт")
+    admin_user = get_user_model().objects.create_superuser("boss", "boss@desk.example", "pw")
+    client = Client()
+    client.force_login(admin_user)
+    page = f"/admin/tickets/ticket/{ticket.pk}/change/"
+    assert client.get(page).status_code == 200
+    client.post(page, {"subject": "changed in the admin"})
+    client.post(f"/admin/tickets/ticket/{ticket.pk}/delete/", {"post": "yes"})
+    ticket.refresh_from_db()
+    assert ticket.subject == "Не работает сайт"
+    assert client.get("/admin/tickets/ticket/add/").status_code == 403

@@ -153,6 +153,17 @@ class TicketAdmin(admin.ModelAdmin):
     inlines = [MessageInline, WithheldAttachmentInline, EventInline, RatingInline]
     actions = ["release_withheld"]
 
+    # A ticket is read here and changed in the workspace, whose actions keep its
+    # deadlines, history and notices; nobody adds, edits or deletes one in the admin.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
     @admin.action(description=_("Release the withheld attachments of the selected tickets"))
     def release_withheld(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         _release(self, request, Attachment.objects.filter(ticket__in=queryset))
@@ -178,6 +189,9 @@ class AttachmentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # a file of a thread stays; releasing it is the action above
 
     @admin.action(description=_("Release the selected withheld attachments into their threads"))
     def release_withheld(self, request: HttpRequest, queryset: QuerySet[Attachment]) -> None:
