@@ -63,7 +63,7 @@ def test_an_unconfirmed_senders_acknowledgement_has_no_link(
 ) -> None:
     email_request("stranger@spam.example", "Купите таблетки")
     row = Outbox.objects.get(template="ticket_created", recipient="stranger@spam.example")
-    assert "ticket_url" not in row.context
+    assert "ticket_token" not in row.context
     body = delivered_to("stranger@spam.example", "ticket_created")
     assert "/portal/open/" not in body and "Следить за заявкой" not in body
 

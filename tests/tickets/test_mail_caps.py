@@ -12,10 +12,11 @@ from django.core import mail
 from django.utils import timezone
 
 from tests.factories import World, inbound, ticket_of
-from zayavka.tickets import notifications, outbox
+from zayavka.portal import emails
+from zayavka.tickets import notices, notifications, outbox
 from zayavka.tickets.actions import intake
 from zayavka.tickets.models import Outbox, Ticket
-from zayavka.tickets.notifications import queue_email
+from zayavka.tickets.notices import Audience
 
 pytestmark = pytest.mark.django_db
 
@@ -42,16 +43,22 @@ counter = iter(range(10**6))
 def notice(ticket: Ticket, at: datetime, *, to: str = OLEG, automatic: bool = True) -> str:
     """Queue one notice at a given moment; returns the state it was written in."""
     key = f"test:{next(counter)}"
-    queue_email(
+    notices.queue([requester_notice(ticket, at, key=key, to=to, automatic=automatic)])
+    return Outbox.objects.get(dedupe_key=key).state
+
+
+def requester_notice(
+    ticket: Ticket, at: datetime, *, key: str, to: str = OLEG, automatic: bool = True
+) -> Outbox | None:
+    return notices.build(
         ticket=ticket,
+        audience=Audience.REQUESTER,
         recipient=to,
         template="ticket_created",
         dedupe_key=key,
-        context={"number": ticket.display_number},
         automatic=automatic,
         at=at,
     )
-    return Outbox.objects.get(dedupe_key=key).state
 
 
 PENDING, SUPPRESSED = Outbox.State.PENDING, Outbox.State.SUPPRESSED
@@ -88,7 +95,7 @@ def test_held_back_mail_is_kept_for_the_audit_and_never_sent(
     caps: None, ticket: Ticket, caplog: pytest.LogCaptureFixture
 ) -> None:
     now = timezone.now()
-    with caplog.at_level(logging.WARNING, logger="zayavka.tickets.notifications"):
+    with caplog.at_level(logging.WARNING, logger="zayavka.tickets.notices"):
         states = [notice(ticket, now - timedelta(minutes=4 - m)) for m in range(4)]
     assert states == [PENDING, PENDING, PENDING, SUPPRESSED]
     suppressed = [r for r in caplog.records if "suppressed" in r.getMessage()]
@@ -168,3 +175,59 @@ def test_heads_up_mail_to_the_desks_own_team_is_never_capped(world: World, setti
     heads_up = Outbox.objects.filter(template="agent_new_ticket")
     assert heads_up.count() == 3
     assert not heads_up.filter(state=Outbox.State.SUPPRESSED).exists()
+
+
+def test_several_notices_queued_at_once_count_toward_the_cap_together(
+    caps: None, ticket: Ticket
+) -> None:
+    rows = [requester_notice(ticket, T0, key=f"batch:{n}") for n in range(5)]
+    notices.queue(rows)
+    states = [Outbox.objects.get(dedupe_key=f"batch:{n}").state for n in range(5)]
+    assert states == [PENDING, PENDING, PENDING, SUPPRESSED, SUPPRESSED]
+    # The same batch again (intake replayed) writes nothing and changes nothing.
+    notices.queue([requester_notice(ticket, T0, key=f"batch:{n}") for n in range(5)])
+    assert Outbox.objects.count() == 5
+    assert Outbox.objects.filter(state=SUPPRESSED).count() == 2
+    # Replayed rows count once: a new notice in the same hour is over the cap all the same,
+    # and one in the next hour is not.
+    assert notice(ticket, T0 + timedelta(minutes=30)) == SUPPRESSED
+    assert notice(ticket, T0 + timedelta(minutes=61)) == PENDING
+
+
+def test_a_replayed_notice_over_the_cap_is_not_written_again(caps: None, ticket: Ticket) -> None:
+    for minutes in range(3):
+        notice(ticket, T0 + timedelta(minutes=minutes))
+    notices.queue([requester_notice(ticket, T0 + timedelta(minutes=5), key="held")])
+    notices.queue([requester_notice(ticket, T0 + timedelta(minutes=6), key="held")])
+    held = Outbox.objects.get(dedupe_key="held")
+    assert held.state == SUPPRESSED and held.created_at == T0 + timedelta(minutes=5)
+
+
+def test_the_desks_own_notices_in_a_batch_are_never_held_back(caps: None, ticket: Ticket) -> None:
+    rows = [
+        notices.build(
+            ticket=ticket,
+            audience=Audience.DESK,
+            recipient=OLEG,  # whoever reads it, staff mail is not capped
+            template="agent_assigned",
+            dedupe_key=f"desk:{n}",
+            at=T0,
+        )
+        for n in range(5)
+    ]
+    notices.queue(rows)
+    assert set(Outbox.objects.values_list("state", flat=True)) == {PENDING}
+    assert all(row.automatic for row in Outbox.objects.all())
+
+
+def test_account_mail_is_never_held_back_but_counts(caps: None, ticket: Ticket) -> None:
+    """A person who asked for a confirmation or a new password is waiting for it."""
+    for n in range(4):
+        emails.queue_account_email(
+            recipient=OLEG,
+            template="portal_confirm",
+            dedupe_key=f"account:{n}",
+            context={"name": "Олег", "token": "t"},
+        )
+    assert set(Outbox.objects.values_list("state", flat=True)) == {PENDING}
+    assert notice(ticket, timezone.now()) == SUPPRESSED

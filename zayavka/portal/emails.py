@@ -1,44 +1,55 @@
 """Mail about portal accounts (confirmation, password recovery), through the outbox.
 
-These messages belong to no ticket, so they are queued here rather than through
-`notifications.queue_email`; the worker delivers them like every other notice.
+These messages belong to no ticket; `notices` builds and queues them like every other
+notice, and their templates build their links with ``{% url %}`` from the tokens in the
+context.
 """
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import translation
 
-from zayavka.accounts.normalize import email_key
-from zayavka.tickets.models import Outbox
+from zayavka.tickets import notices
+from zayavka.tickets.notices import Audience
 
 
 def queue_account_email(
     *, recipient: str, template: str, dedupe_key: str, context: dict[str, Any]
 ) -> None:
-    """Queue one account email; the same dedupe_key twice is a no-op. Links in the
-    context are paths: the site address is added here."""
-    host = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "zayavka.localhost"
-    now = timezone.now()
-    row = Outbox(
-        kind=Outbox.Kind.EMAIL,
-        dedupe_key=dedupe_key[:300],
-        ticket=None,
-        recipient=email_key(recipient)[:320],
-        template=template,
-        automatic=True,
-        language=translation.get_language() or settings.LANGUAGE_CODE,
-        context={
-            **context,
-            "site_url": settings.SITE_URL,
-            "link": settings.SITE_URL + str(context.get("path", "")),
-            "message_id": f"zv.account.{secrets.token_hex(8)}@{host}",
-            "in_reply_to": "",
-        },
-        next_attempt_at=now,
-        created_at=now,
+    """Queue one account email in the current language; the same dedupe_key twice is a
+    no-op. It counts toward the recipient's caps on automatic mail but is never held
+    back by them: a person who asked for it is waiting for it (sign-ups and password
+    requests have their own limits, in `accounts.throttle`).
+
+    A ``path`` in the context is the older way to pass a link (the password reset
+    form's): it becomes ``link``, which the template shows when it has no tokens.
+    """
+    extra = {}
+    if "path" in context:
+        extra["link"] = settings.SITE_URL + str(context["path"])
+    notices.queue(
+        [
+            notices.build(
+                audience=Audience.REQUESTER,
+                recipient=recipient,
+                template=template,
+                dedupe_key=dedupe_key,
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+                capped=False,
+                context={**context, **extra},
+            )
+        ]
     )
-    Outbox.objects.bulk_create([row], ignore_conflicts=True)
+
+
+def queue_password_reset(*, recipient: str, uidb64: str, token: str, dedupe_key: str) -> None:
+    """The password recovery email, with the link to Django's form for a new password."""
+    queue_account_email(
+        recipient=recipient,
+        template="portal_password_reset",
+        dedupe_key=dedupe_key,
+        context={"uidb64": uidb64, "token": token},
+    )

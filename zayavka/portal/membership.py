@@ -71,7 +71,7 @@ def _send_confirmation(
         recipient=user.email,
         template="portal_confirm",
         dedupe_key=dedupe_key,
-        context={"name": name.strip()[:300], "path": f"/portal/confirm/{token}/"},
+        context={"name": name.strip()[:300], "token": token},
     )
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -33,9 +32,9 @@ from zayavka.sla.escalation import (
     utc,
 )
 from zayavka.sla.models import SlaEscalation
-from zayavka.tickets import catalog, notifications
+from zayavka.tickets import catalog, notices, notifications
 from zayavka.tickets.models import EventKind, Outbox, Ticket, TicketEvent
-from zayavka.tickets.threading import make_message_id
+from zayavka.tickets.notices import Audience
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +224,7 @@ def _escalate(tickets: list[Ticket], now: datetime, heads: list[User], report: S
             )
         )
     TicketEvent.objects.bulk_create(events)
-    Outbox.objects.bulk_create(emails, ignore_conflicts=True)
+    notices.queue(emails)
     _store_next_checks(tickets)
 
 
@@ -259,12 +258,10 @@ class _Recipient(NamedTuple):
 def _emails(
     ticket: Ticket, step: Step, people: _People, heads: list[User], queued_at: datetime
 ) -> list[Outbox]:
-    """The outbox rows that tell the step's recipients.
-
-    These are the rows `notifications.queue_email` writes, made here so that a pass
-    inserts thousands of them in one statement. They are not capped like automatic mail
-    to requesters: a burst of breaches is when each one must reach the lead and the head,
-    and staff mailboxes cannot loop with us (their auto-replies are machine mail).
+    """The outbox rows that tell the step's recipients, queued with the batch's others in
+    one statement. They are not capped like automatic mail to requesters: a burst of
+    breaches is when each one must reach the lead and the head, and staff mailboxes
+    cannot loop with us (their auto-replies are machine mail).
     """
     recipients = _recipients(step.kind, people, heads)
     if not recipients:
@@ -273,31 +270,29 @@ def _emails(
         )
     context = {
         **notifications.ticket_context(ticket, echo=True),
-        "ticket_number": ticket.number,  # for the link to the workspace
         "target": step.target,
         "deadline": notifications.local_time(step.deadline),
         "assignee": _name(people.assignee) if people.assignee is not None else "",
         "team": people.team.name if people.team is not None else "",
-        "message_id": make_message_id(ticket.number),
-        "in_reply_to": "",
     }
     stamp = utc(step.deadline).strftime("%Y%m%dT%H%M%S.%f")
-    return [
-        Outbox(
-            kind=Outbox.Kind.EMAIL,
-            dedupe_key=f"sla:{ticket.pk}:{step.target}:{step.kind}:{stamp}:{address}"[:300],
-            ticket_id=ticket.pk,
+    rows = []
+    for recipient in recipients:
+        address = email_key(recipient.email)
+        row = notices.build(
+            ticket=ticket,
+            audience=Audience.DESK,
             recipient=address,
             template=TEMPLATE[StepKind(step.kind)],
+            dedupe_key=f"sla:{ticket.pk}:{step.target}:{step.kind}:{stamp}:{address}",
+            language=recipient.language,
             automatic=False,
-            language=recipient.language or settings.LANGUAGE_CODE,
             context=context,
-            next_attempt_at=queued_at,
-            created_at=queued_at,
+            at=queued_at,
         )
-        for recipient in recipients
-        if (address := email_key(recipient.email)[:320])
-    ]
+        if row is not None:
+            rows.append(row)
+    return rows
 
 
 def _recipients(kind: str, people: _People, heads: list[User]) -> list[_Recipient]:

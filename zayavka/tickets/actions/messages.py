@@ -28,7 +28,6 @@ from zayavka.tickets.models import (
     Attachment,
     EventKind,
     Message,
-    Outbox,
     RawInput,
     Status,
     StatusCategory,
@@ -248,7 +247,7 @@ def _prepare(
 def _queue_reply_email(
     ticket: Ticket, message: Message, author: User, filenames: list[str]
 ) -> None:
-    requester = ticket.requester
+    """The reply goes to the requester in the thread of their last message."""
     last_inbound = (
         ticket.messages.filter(direction=Message.Direction.INBOUND)
         .exclude(message_id="")
@@ -256,24 +255,9 @@ def _queue_reply_email(
         .values_list("message_id", flat=True)
         .first()
     )
-    dedupe_key = f"agent_reply:{message.pk}"
-    notifications.queue_email(
-        ticket=ticket,
-        recipient=requester.email,
-        template="agent_reply",
-        dedupe_key=dedupe_key,
-        language=requester.language,
-        context={
-            **notifications.ticket_context(ticket, echo=True),
-            "text": message.text,
-            "agent": author.display_name,
-            "attachments": filenames,
-        },
-        in_reply_to=last_inbound or "",
-        automatic=False,  # a person's reply: no Auto-Submitted, never held by the caps
+    notifications.notify_reply(
+        ticket, message, author, filenames=filenames, in_reply_to=last_inbound or ""
     )
-    # The link to the message lets delivery find the files to attach.
-    Outbox.objects.filter(dedupe_key=dedupe_key).update(message=message)
 
 
 def mark_abusive(

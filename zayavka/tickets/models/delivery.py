@@ -106,6 +106,10 @@ class Outbox(models.Model):
     created_at = models.DateTimeField(_("created"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
+    #: Not a column: whether `notices.queue` holds the row back once its recipient's caps
+    #: are reached. `notices.build` sets it for automatic mail to outside addresses.
+    capped = False
+
     class Meta:
         verbose_name = _("outgoing notification")
         verbose_name_plural = _("outgoing notifications")
