@@ -14,7 +14,6 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -22,12 +21,10 @@ from zayavka.accounts.models import Contact
 from zayavka.accounts.normalize import phone_key
 from zayavka.accounts.signin import LimitedAuthenticationForm
 from zayavka.portal import emails
-from zayavka.tickets.inbound import MAX_SUBJECT, InboundAttachment
+from zayavka.tickets.inbound import MAX_SUBJECT
 from zayavka.tickets.models import Category, CategoryField, StatusCategory, Urgency
-from zayavka.tickets.policy import Policy, Reason, check, kind_labels
 
 FORM_SALT = "zayavka.portal.form"
-MAX_FILES = 10
 MAX_DESCRIPTION = 50_000
 # The honeypot: hidden from people by CSS, filled in by bots that fill in everything.
 HONEYPOT = "website"
@@ -60,41 +57,6 @@ class MultipleFileField(forms.FileField):
             return []
         files = data if isinstance(data, (list, tuple)) else [data]
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
-
-
-def check_files(files: Sequence[UploadedFile], policy: Policy) -> list[str]:
-    """What is wrong with the chosen files under the channel policy, in words for the sender."""
-    errors: list[str] = []
-    if len(files) > MAX_FILES:
-        errors.append(_("Attach at most %(count)d files.") % {"count": MAX_FILES})
-    for upload in files:
-        name = upload.name or "file"
-        att = InboundAttachment(
-            filename=name,
-            content_type=upload.content_type or "application/octet-stream",
-            size=upload.size or 0,
-        )
-        reason = check(att, policy)
-        if reason == Reason.NO_FILES:
-            errors.append(_("Files cannot be attached here."))
-            break
-        if reason == Reason.SIZE:
-            errors.append(
-                _("%(name)s is %(size)s: files may be at most %(limit)s.")
-                % {
-                    "name": name,
-                    "size": filesizeformat(att.byte_size),
-                    "limit": filesizeformat(policy.max_bytes),
-                }
-            )
-        elif reason == Reason.KIND:
-            errors.append(
-                _("%(name)s is a kind of file not accepted here. Accepted: %(kinds)s.")
-                % {"name": name, "kinds": kind_labels(policy.allowed_kinds) or "—"}
-            )
-    if errors:
-        errors.append(_("Everything else you typed is kept; choose the files again."))
-    return errors
 
 
 def field_name(spec: CategoryField) -> str:

@@ -15,7 +15,14 @@ from zayavka.accounts.models import Team, User
 from zayavka.tickets import access, phone
 from zayavka.tickets.access import AnyUser
 from zayavka.tickets.models import Category, Priority, Status, Ticket
-from zayavka.tickets.uploads import MAX_TEXT, Upload, check_uploads
+from zayavka.tickets.policy import default_policy
+from zayavka.tickets.uploads import (
+    MAX_TEXT,
+    Upload,
+    check_files,
+    describe_uploads,
+    max_total_bytes,
+)
 from zayavka.workspace import options
 from zayavka.workspace.widgets import FastSelect
 
@@ -49,7 +56,9 @@ class MessageForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         try:
-            check_uploads([(f.name or "", f.size or 0) for f in self.files_list])
+            check_files(
+                describe_uploads(self.files_list), default_policy(), max_total=max_total_bytes()
+            )
         except ValidationError as exc:
             self.add_error(None, exc)
         return data
