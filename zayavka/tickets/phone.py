@@ -2,14 +2,14 @@
 
 The call goes through intake like every other channel (same client identification,
 priority, deadlines, routing, events and registration notice); this module only finds
-the caller, checks the category's form and builds the InboundMessage. A phone number
-proves nothing about who is calling, so intake marks phone tickets unverified (R27).
+the caller and builds the InboundMessage (the category's form is checked by
+`tickets.forms.CategoryAnswersForm`). A phone number proves nothing about who is
+calling, so intake marks phone tickets unverified (R27).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -22,7 +22,7 @@ from zayavka.accounts.normalize import email_key, phone_key
 from zayavka.tickets.actions import intake
 from zayavka.tickets.identify import create_contact, find_contact
 from zayavka.tickets.inbound import InboundMessage, Sender
-from zayavka.tickets.models import Category, CategoryField, RawInput, Urgency
+from zayavka.tickets.models import Category, RawInput, Urgency
 
 MAX_CALLERS = 10
 # Fewer digits than this match too many numbers to be worth a lookup.
@@ -62,28 +62,6 @@ def find_callers(query: str, *, limit: int = MAX_CALLERS) -> list[Contact]:
         .order_by("name", "pk")
     )
     return list(found[:limit])
-
-
-def form_answers(category: Category | None, values: Mapping[str, str]) -> dict[str, str]:
-    """The category form's answers, checked: required fields filled, choices among the
-    offered ones. ValidationError maps each field's key to its error."""
-    if category is None:
-        return {}
-    answers: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    for spec in category.fields.all():
-        value = str(values.get(spec.key, "")).strip()[:5000]
-        if not value:
-            if spec.required:
-                errors[spec.key] = _("This field is required.")
-            continue
-        if spec.kind == CategoryField.Kind.CHOICE and spec.choices and value not in spec.choices:
-            errors[spec.key] = _("Choose one of the offered values.")
-            continue
-        answers[spec.key] = value
-    if errors:
-        raise ValidationError(errors)
-    return answers
 
 
 @dataclass(frozen=True)

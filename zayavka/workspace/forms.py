@@ -12,8 +12,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from zayavka.accounts.models import Team, User
-from zayavka.tickets import access, phone
+from zayavka.tickets import access
 from zayavka.tickets.access import AnyUser
+from zayavka.tickets.forms import FIELD_PREFIX, CategoryAnswersForm
 from zayavka.tickets.models import Category, Priority, Status, Ticket
 from zayavka.tickets.policy import default_policy
 from zayavka.tickets.uploads import (
@@ -97,15 +98,12 @@ class PriorityForm(forms.Form):
 
 class CategoryForm(forms.Form):
     """The ticket's category and the answers to its form, posted as `field-<key>`
-    (the names the phone form uses, so both render with the same partial).
+    (`tickets.forms.CategoryAnswersForm`, as on the phone form).
 
     A field that was not posted keeps the ticket's answer: after switching the category
     without JavaScript, the new form's fields the old one also had keep their values.
-    `answers` are then checked as the phone form checks them; `field_errors` map a
-    field's key to its error.
+    The answers are checked by the answers form; `cleaned_data["answers"]` holds them.
     """
-
-    FIELD_PREFIX = "field-"
 
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.none(), required=False, empty_label="—"
@@ -115,7 +113,7 @@ class CategoryForm(forms.Form):
         kwargs.setdefault("initial", {"category": ticket.category_id})
         super().__init__(*args, **kwargs)
         self.ticket = ticket
-        self.field_errors: dict[str, str] = {}
+        self._answers: CategoryAnswersForm | None = None
         active = models.Q(is_active=True) | models.Q(pk=ticket.category_id)
         _set_queryset(self.fields["category"], Category.objects.filter(active))
 
@@ -132,19 +130,29 @@ class CategoryForm(forms.Form):
         values = {key: str(value) for key, value in stored.items()}
         if self.is_bound:
             values.update(
-                (name.removeprefix(self.FIELD_PREFIX), str(self.data.get(name, "")))
+                (name.removeprefix(FIELD_PREFIX), str(self.data.get(name, "")))
                 for name in self.data
-                if name.startswith(self.FIELD_PREFIX)
+                if name.startswith(FIELD_PREFIX)
             )
         return values
+
+    def answers_form(self) -> CategoryAnswersForm:
+        """The chosen category's form, holding `values()`; the one `clean` checked."""
+        if self._answers is None:
+            if self.is_bound:
+                posted = {FIELD_PREFIX + key: value for key, value in self.values().items()}
+                self._answers = CategoryAnswersForm(self.chosen(), posted)
+            else:
+                self._answers = CategoryAnswersForm(self.chosen(), initial=self.values())
+        return self._answers
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if "category" in data:
-            try:
-                data["answers"] = phone.form_answers(data["category"], self.values())
-            except ValidationError as exc:
-                self.field_errors = {k: "; ".join(v) for k, v in exc.message_dict.items()}
+            answers = self.answers_form()
+            if answers.is_valid():
+                data["answers"] = answers.cleaned_data
+            else:
                 self.add_error(None, _("Fill in the fields as marked."))
         return data
 
