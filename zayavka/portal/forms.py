@@ -20,27 +20,15 @@ from django.utils.translation import gettext_lazy
 from zayavka.accounts.models import Contact
 from zayavka.accounts.normalize import phone_key
 from zayavka.accounts.signin import LimitedAuthenticationForm
+from zayavka.channels.web.tokens import form_token_id
 from zayavka.portal import emails
 from zayavka.tickets.forms import CategoryAnswersForm, portal_prefix
 from zayavka.tickets.inbound import MAX_SUBJECT
 from zayavka.tickets.models import Category, StatusCategory, Urgency
 
-FORM_SALT = "zayavka.portal.form"
 MAX_DESCRIPTION = 50_000
 # The honeypot: hidden from people by CSS, filled in by bots that fill in everything.
 HONEYPOT = "website"
-
-
-def new_form_token() -> str:
-    """A one-time token for one form: the external id of what it files, so that
-    submitting the same form twice files one ticket."""
-    return signing.dumps(secrets.token_urlsafe(16), salt=FORM_SALT)
-
-
-def form_token_id(token: str) -> str:
-    """The id inside a token we issued; BadSignature for anything else."""
-    value: str = signing.loads(token, salt=FORM_SALT, max_age=7 * 24 * 3600)
-    return value
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zayavka.accounts.models import Channel, Contact, User
+from zayavka.channels.web.receive import effective_policy, file_reply
+from zayavka.channels.web.tokens import new_form_token
 from zayavka.core.downloads import attachment_response
 from zayavka.portal import membership
-from zayavka.portal.filing import effective_policy, file_reply
-from zayavka.portal.forms import RatingForm, ReplyForm, StatusFilterForm, new_form_token
+from zayavka.portal.forms import RatingForm, ReplyForm, StatusFilterForm
 from zayavka.tickets import access, tokens
 from zayavka.tickets.actions import lifecycle
 from zayavka.tickets.models import (

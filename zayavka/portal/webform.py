@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from zayavka.accounts import throttle
 from zayavka.accounts.models import Channel, Contact
+from zayavka.channels.web.receive import effective_policy, file_request
+from zayavka.channels.web.tokens import new_form_token
 from zayavka.core.clientip import client_ip
-from zayavka.portal.filing import effective_policy, file_request
-from zayavka.portal.forms import HONEYPOT, RequestForm, new_form_token
+from zayavka.portal.forms import HONEYPOT, RequestForm
 from zayavka.tickets.actions.intake import Result
 from zayavka.tickets.models import Urgency
 from zayavka.tickets.models.ticket import format_ticket_number

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from zayavka.accounts.models import Contact, Organization, User
 from zayavka.accounts.normalize import phone_key
-from zayavka.tickets import phone
+from zayavka.channels.phone.callers import CallerExists, NewCaller, find_callers
+from zayavka.channels.phone.receive import Call, CallNotRecorded, record_call
 from zayavka.tickets.forms import CategoryAnswersForm
 from zayavka.tickets.models import Category, Urgency
 from zayavka.workspace.auth import agent_required
@@ -86,7 +87,7 @@ def _record(request: HttpRequest) -> HttpResponse:
         return _page(request, form, answers, status=400)
     data = form.cleaned_data
     assert isinstance(request.user, User)
-    call = phone.Call(
+    call = Call(
         subject=data["subject"],
         description=data["description"],
         category=category,
@@ -95,25 +96,25 @@ def _record(request: HttpRequest) -> HttpResponse:
     )
     new_caller = None
     if data["contact"] is None:
-        new_caller = phone.NewCaller(
+        new_caller = NewCaller(
             name=data["new_name"].strip(),
             phone=data["new_phone"].strip(),
             email=data["new_email"].strip(),
             organization=data["new_organization"],
         )
     try:
-        result = phone.record_call(
+        result = record_call(
             call,
             agent=request.user,
             token=data["token"],
             contact=data["contact"],
             new_caller=new_caller,
         )
-    except phone.CallerExists as exc:
+    except CallerExists as exc:
         number = data["new_phone"]
         form.add_error("new_phone", exc)
         return _page(request, form, answers, query=number, status=400)
-    except phone.CallNotRecorded as exc:
+    except CallNotRecorded as exc:
         messages.error(
             request,
             _("The ticket could not be opened; the call was kept for the administrators (%(id)s).")
@@ -182,7 +183,7 @@ def _callers(query: str) -> list[dict[str, Any]]:
             "emails": [a.value for a in c.addresses.all() if a.kind == "email"],
             "phones": [a.value for a in c.addresses.all() if a.kind == "phone"],
         }
-        for c in phone.find_callers(query)
+        for c in find_callers(query)
     ]
 
 
