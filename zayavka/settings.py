@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "zayavka.sla",
     "zayavka.tickets",
     "zayavka.channels.email",
+    "zayavka.channels.web",
+    "zayavka.channels.phone",
     "zayavka.portal",
     "zayavka.workspace",
 ]

@@ -14,7 +14,7 @@ from django.utils.html import escape
 from tests.factories import World
 from tests.personas import Customers
 from zayavka.accounts.models import ChannelPolicy
-from zayavka.tickets.models import CategoryField, Outbox, RawInput, Ticket, Verification
+from zayavka.tickets.models import Category, CategoryField, Outbox, RawInput, Ticket, Verification
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +135,56 @@ def test_the_category_form_asks_for_its_own_fields_with_hints(client: Client, wo
     ticket = Ticket.objects.get()
     assert ticket.category == world.category
     assert ticket.fields["site_url"] == "https://tulpan.example"
+
+
+def test_only_the_chosen_categorys_form_is_checked_by_the_phone_forms_rule(
+    client: Client, world: World
+) -> None:
+    CategoryField.objects.create(
+        category=world.category,
+        key="site_url",
+        label_ru="Адрес сайта",
+        label_en="Site address",
+        required=True,
+    )
+    other = Category.objects.create(slug="mail", name_ru="Почта", name_en="Mail")
+    CategoryField.objects.create(
+        category=other,
+        key="client",
+        label_ru="Программа",
+        label_en="Mail client",
+        kind=CategoryField.Kind.CHOICE,
+        choices=["Outlook", "Thunderbird"],
+        required=True,
+    )
+    # Every category's form is on the page; JavaScript shows the chosen one.
+    page = client.get("/portal/new/").content.decode()
+    assert f'data-category="{world.category.pk}"' in page and f'data-category="{other.pk}"' in page
+    assert f'name="cf_{other.pk}_client"' in page
+    wrong = client.post(
+        "/portal/new/",
+        request_data(client, category=other.pk, **{f"cf_{other.pk}_client": "The Bat!"}),
+    )
+    assert wrong.status_code == 400
+    assert "Choose one of the offered values." in wrong.content.decode()
+    assert not Ticket.objects.exists()
+    # The mail form's required answer is not asked of a request about the site.
+    client.post(
+        "/portal/new/",
+        request_data(
+            client,
+            category=world.category.pk,
+            **{
+                f"cf_{world.category.pk}_site_url": " https://tulpan.example ",
+                f"cf_{other.pk}_client": "x",
+            },
+        ),
+    )
+    assert Ticket.objects.get().fields == {
+        "site_url": "https://tulpan.example",
+        "company": "ООО «Тюльпан»",
+        "phone": "+7 921 000-00-00",
+    }
 
 
 @pytest.mark.parametrize("field", ["company", "name", "email", "phone", "subject", "description"])

@@ -14,35 +14,21 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zayavka.accounts.models import Contact
 from zayavka.accounts.normalize import phone_key
 from zayavka.accounts.signin import LimitedAuthenticationForm
+from zayavka.channels.web.tokens import form_token_id
 from zayavka.portal import emails
-from zayavka.tickets.inbound import MAX_SUBJECT, InboundAttachment
-from zayavka.tickets.models import Category, CategoryField, StatusCategory, Urgency
-from zayavka.tickets.policy import Policy, Reason, check, kind_labels
+from zayavka.tickets.forms import CategoryAnswersForm, portal_prefix
+from zayavka.tickets.inbound import MAX_SUBJECT
+from zayavka.tickets.models import Category, StatusCategory, Urgency
 
-FORM_SALT = "zayavka.portal.form"
-MAX_FILES = 10
 MAX_DESCRIPTION = 50_000
 # The honeypot: hidden from people by CSS, filled in by bots that fill in everything.
 HONEYPOT = "website"
-
-
-def new_form_token() -> str:
-    """A one-time token for one form: the external id of what it files, so that
-    submitting the same form twice files one ticket."""
-    return signing.dumps(secrets.token_urlsafe(16), salt=FORM_SALT)
-
-
-def form_token_id(token: str) -> str:
-    """The id inside a token we issued; BadSignature for anything else."""
-    value: str = signing.loads(token, salt=FORM_SALT, max_age=7 * 24 * 3600)
-    return value
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -60,45 +46,6 @@ class MultipleFileField(forms.FileField):
             return []
         files = data if isinstance(data, (list, tuple)) else [data]
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
-
-
-def check_files(files: Sequence[UploadedFile], policy: Policy) -> list[str]:
-    """What is wrong with the chosen files under the channel policy, in words for the sender."""
-    errors: list[str] = []
-    if len(files) > MAX_FILES:
-        errors.append(_("Attach at most %(count)d files.") % {"count": MAX_FILES})
-    for upload in files:
-        name = upload.name or "file"
-        att = InboundAttachment(
-            filename=name,
-            content_type=upload.content_type or "application/octet-stream",
-            size=upload.size or 0,
-        )
-        reason = check(att, policy)
-        if reason == Reason.NO_FILES:
-            errors.append(_("Files cannot be attached here."))
-            break
-        if reason == Reason.SIZE:
-            errors.append(
-                _("%(name)s is %(size)s: files may be at most %(limit)s.")
-                % {
-                    "name": name,
-                    "size": filesizeformat(att.byte_size),
-                    "limit": filesizeformat(policy.max_bytes),
-                }
-            )
-        elif reason == Reason.KIND:
-            errors.append(
-                _("%(name)s is a kind of file not accepted here. Accepted: %(kinds)s.")
-                % {"name": name, "kinds": kind_labels(policy.allowed_kinds) or "—"}
-            )
-    if errors:
-        errors.append(_("Everything else you typed is kept; choose the files again."))
-    return errors
-
-
-def field_name(spec: CategoryField) -> str:
-    return f"cf_{spec.category_id}_{spec.key}"
 
 
 class RequestForm(forms.Form):
@@ -136,37 +83,26 @@ class RequestForm(forms.Form):
             # A signed-in requester files as themselves: the address is the account's.
             self.fields["email"].disabled = True
             self.fields["email"].required = False
-        self.specs: list[CategoryField] = list(
-            CategoryField.objects.filter(category__is_active=True).select_related("category")
-        )
-        for spec in self.specs:
-            label = spec.label + (" *" if spec.required else "")
-            if spec.kind == CategoryField.Kind.CHOICE and spec.choices:
-                choices = [("", "—")] + [(str(c), str(c)) for c in spec.choices]
-                field: forms.Field = forms.ChoiceField(
-                    label=label, choices=choices, required=False, help_text=spec.hint
-                )
-            else:
-                widget = (
-                    forms.Textarea(attrs={"rows": 3})
-                    if spec.kind == CategoryField.Kind.TEXTAREA
-                    else forms.TextInput()
-                )
-                field = forms.CharField(
-                    label=label, required=False, max_length=5000, widget=widget, help_text=spec.hint
-                )
-            if spec.required:
-                field.widget.attrs["data-required"] = "1"
-            self.fields[field_name(spec)] = field
+        # Every active category's form, each under its own names: without JavaScript all
+        # are shown, and only the chosen category's answers are checked and kept.
+        data = self.data if self.is_bound else None
+        self.category_forms = [
+            CategoryAnswersForm(category, data, prefix=portal_prefix(category))
+            for category in Category.objects.filter(is_active=True).prefetch_related("fields")
+            if category.fields.all()
+        ]
 
-    def category_groups(self) -> list[tuple[Category, list[forms.BoundField]]]:
-        """The category fields, grouped by category, for the template."""
-        groups: dict[int, tuple[Category, list[forms.BoundField]]] = {}
-        for spec in self.specs:
-            groups.setdefault(spec.category_id, (spec.category, []))[1].append(
-                self[field_name(spec)]
-            )
-        return list(groups.values())
+    def chosen_answers(self) -> CategoryAnswersForm | None:
+        """The chosen category's form, once the category was checked."""
+        category = getattr(self, "cleaned_data", {}).get("category")
+        return next((f for f in self.category_forms if f.category == category), None)
+
+    def is_valid(self) -> bool:
+        """The request's own fields, and the chosen category's answers (checked by
+        `clean`; their errors show at their fields, in `tickets/_category_answers.html`)."""
+        valid = super().is_valid()
+        answers = self.chosen_answers()
+        return valid and (answers is None or answers.is_valid())
 
     def clean_token(self) -> str:
         token: str = self.cleaned_data["token"]
@@ -184,17 +120,8 @@ class RequestForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        category = data.get("category")
-        answers: dict[str, str] = {}
-        for spec in self.specs:
-            if category is None or spec.category_id != category.pk:
-                continue
-            value = str(data.get(field_name(spec)) or "").strip()
-            if not value and spec.required:
-                self.add_error(field_name(spec), _("This field is required."))
-            elif value:
-                answers[spec.key] = value
-        data["answers"] = answers
+        answers = self.chosen_answers()
+        data["answers"] = answers.cleaned_data if answers and answers.is_valid() else {}
         return data
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -15,16 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zayavka.accounts.models import Channel, Contact, User
+from zayavka.channels.web.receive import effective_policy, file_reply
+from zayavka.channels.web.tokens import new_form_token
 from zayavka.core.downloads import attachment_response
 from zayavka.portal import membership
-from zayavka.portal.filing import effective_policy, file_reply
-from zayavka.portal.forms import (
-    RatingForm,
-    ReplyForm,
-    StatusFilterForm,
-    check_files,
-    new_form_token,
-)
+from zayavka.portal.forms import RatingForm, ReplyForm, StatusFilterForm
 from zayavka.tickets import access, tokens
 from zayavka.tickets.actions import lifecycle
 from zayavka.tickets.models import (
@@ -34,6 +29,7 @@ from zayavka.tickets.models import (
     Ticket,
     TicketRating,
 )
+from zayavka.tickets.uploads import check_files, describe_uploads
 
 PAGE_SIZE = 50
 
@@ -144,10 +140,12 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
     if not form.is_valid():
         return _ticket_page(request, ticket, reply_form=form, status=400)
     files = form.cleaned_data["attachments"]
-    problems = check_files(files, effective_policy(contact, contact.email, Channel.PORTAL))
-    if problems:
-        for problem in problems:
-            form.add_error("attachments", problem)
+    try:
+        check_files(
+            describe_uploads(files), effective_policy(contact, contact.email, Channel.PORTAL)
+        )
+    except ValidationError as problems:
+        form.add_error("attachments", problems)
         return _ticket_page(request, ticket, reply_form=form, status=400)
     result = file_reply(
         ticket=ticket,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
@@ -16,12 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from zayavka.accounts import throttle
 from zayavka.accounts.models import Channel, Contact
+from zayavka.channels.web.receive import effective_policy, file_request
+from zayavka.channels.web.tokens import new_form_token
 from zayavka.core.clientip import client_ip
-from zayavka.portal.filing import effective_policy, file_request
-from zayavka.portal.forms import HONEYPOT, RequestForm, check_files, new_form_token
+from zayavka.portal.forms import HONEYPOT, RequestForm
 from zayavka.tickets.actions.intake import Result
 from zayavka.tickets.models import Urgency
 from zayavka.tickets.models.ticket import format_ticket_number
+from zayavka.tickets.uploads import check_files, describe_uploads
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +87,10 @@ def new_request(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     email = contact.email if contact is not None else data["email"]
     files = data["attachments"]
-    problems = check_files(files, effective_policy(contact, email, Channel.WEB))
-    if problems:
-        for problem in problems:
-            form.add_error("attachments", problem)
+    try:
+        check_files(describe_uploads(files), effective_policy(contact, email, Channel.WEB))
+    except ValidationError as problems:
+        form.add_error("attachments", problems)
         return _page(request, form, status=400)
     ip = client_ip(request)
     if not throttle.allow("request", ip, email):

@@ -151,6 +151,12 @@ def policy_for(contract: Contract | None, channel: str) -> Policy:
             # An unknown kind (a typo, "pdf") is kept: it admits nothing, rather than
             # turning the list into an empty one that would admit everything.
             return Policy(row.max_attachment_bytes, frozenset(map(str, kinds)), from_contract=True)
+    return default_policy()
+
+
+def default_policy() -> Policy:
+    """The desk-wide policy: files up to ZAYAVKA_MAX_ATTACHMENT_BYTES, of every kind. It
+    is also the one agents' own files are checked against."""
     return Policy(max(int(settings.ZAYAVKA_MAX_ATTACHMENT_BYTES), 0))
 
 

@@ -1,5 +1,6 @@
-"""Files and text people send through the desk's forms: the limits, and names and types
-made safe before anything is stored. Pure checks: nothing here writes."""
+"""Files and text people send through the desk's forms: the limits, the one check of
+attached files (`check_files`), and names and types made safe before anything is
+stored. Pure checks: nothing here writes or reads the database."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from zayavka.tickets.inbound import InboundAttachment
+from zayavka.tickets.policy import Policy, Reason, check, kind_labels
 
 MAX_FILES = 10
 MAX_TEXT = 100_000
@@ -28,6 +33,15 @@ class Upload:
     content: bytes
 
 
+# What the checks read of a file before its bytes: (name, size) or (name, size, type).
+FileInfo = tuple[str, int] | tuple[str, int, str]
+
+
+def describe_uploads(files: Sequence[UploadedFile]) -> list[FileInfo]:
+    """What `check_files` reads of files a browser sent, before anything reads them."""
+    return [(f.name or "", f.size or 0, f.content_type or "") for f in files]
+
+
 def max_file_bytes() -> int:
     limit: int = settings.ZAYAVKA_MAX_ATTACHMENT_BYTES
     return limit
@@ -37,27 +51,47 @@ def max_total_bytes() -> int:
     return 2 * max_file_bytes()
 
 
-def check_uploads(files: Sequence[tuple[str, int]]) -> None:
-    """Refuse too many files or too large ones, by (name, size), before reading them."""
+def check_files(files: Sequence[FileInfo], policy: Policy, *, max_total: int | None = None) -> None:
+    """The one check of files people attach in the desk's forms, before they are read:
+    at most MAX_FILES, each admitted by the channel `policy` (size and kinds), and
+    together at most `max_total` bytes when given. ValidationError lists what is wrong,
+    in words for whoever attached them. The portal and the web form pass the policy of
+    the sender's contract (what intake will apply); the desk's agents the desk-wide one
+    (`policy.default_policy()`) with `max_total_bytes()`."""
     errors: list[str] = []
     if len(files) > MAX_FILES:
         errors.append(
             ngettext("Attach at most %(count)d file.", "Attach at most %(count)d files.", MAX_FILES)
             % {"count": MAX_FILES}
         )
-    limit = max_file_bytes()
-    for name, size in files:
-        if size > limit:
+    for name, size, *rest in files:
+        name = safe_filename(name)
+        att = InboundAttachment(filename=name, content_type=rest[0] if rest else "", size=size)
+        reason = check(att, policy)
+        if reason == Reason.NO_FILES:
+            errors.append(_("Files cannot be attached here."))
+            break
+        if reason == Reason.SIZE:
             errors.append(
-                _("%(name)s is larger than %(limit)s.")
-                % {"name": safe_filename(name), "limit": filesizeformat(limit)}
+                _("%(name)s is %(size)s: files may be at most %(limit)s.")
+                % {
+                    "name": name,
+                    "size": filesizeformat(size),
+                    "limit": filesizeformat(policy.max_bytes),
+                }
             )
-    if sum(size for _name, size in files) > max_total_bytes():
+        elif reason == Reason.KIND:
+            errors.append(
+                _("%(name)s is a kind of file not accepted here. Accepted: %(kinds)s.")
+                % {"name": name, "kinds": kind_labels(policy.allowed_kinds) or "—"}
+            )
+    if max_total is not None and sum(info[1] for info in files) > max_total:
         errors.append(
             _("The files together are larger than %(limit)s.")
-            % {"limit": filesizeformat(max_total_bytes())}
+            % {"limit": filesizeformat(max_total)}
         )
     if errors:
+        errors.append(_("Everything else you typed is kept; choose the files again."))
         raise ValidationError(errors)
 
 

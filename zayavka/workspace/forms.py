@@ -12,10 +12,18 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from zayavka.accounts.models import Team, User
-from zayavka.tickets import access, phone
+from zayavka.tickets import access
 from zayavka.tickets.access import AnyUser
+from zayavka.tickets.forms import FIELD_PREFIX, CategoryAnswersForm
 from zayavka.tickets.models import Category, Priority, Status, Ticket
-from zayavka.tickets.uploads import MAX_TEXT, Upload, check_uploads
+from zayavka.tickets.policy import default_policy
+from zayavka.tickets.uploads import (
+    MAX_TEXT,
+    Upload,
+    check_files,
+    describe_uploads,
+    max_total_bytes,
+)
 from zayavka.workspace import options
 from zayavka.workspace.widgets import FastSelect
 
@@ -49,7 +57,9 @@ class MessageForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         try:
-            check_uploads([(f.name or "", f.size or 0) for f in self.files_list])
+            check_files(
+                describe_uploads(self.files_list), default_policy(), max_total=max_total_bytes()
+            )
         except ValidationError as exc:
             self.add_error(None, exc)
         return data
@@ -88,15 +98,12 @@ class PriorityForm(forms.Form):
 
 class CategoryForm(forms.Form):
     """The ticket's category and the answers to its form, posted as `field-<key>`
-    (the names the phone form uses, so both render with the same partial).
+    (`tickets.forms.CategoryAnswersForm`, as on the phone form).
 
     A field that was not posted keeps the ticket's answer: after switching the category
     without JavaScript, the new form's fields the old one also had keep their values.
-    `answers` are then checked as the phone form checks them; `field_errors` map a
-    field's key to its error.
+    The answers are checked by the answers form; `cleaned_data["answers"]` holds them.
     """
-
-    FIELD_PREFIX = "field-"
 
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.none(), required=False, empty_label="—"
@@ -106,7 +113,7 @@ class CategoryForm(forms.Form):
         kwargs.setdefault("initial", {"category": ticket.category_id})
         super().__init__(*args, **kwargs)
         self.ticket = ticket
-        self.field_errors: dict[str, str] = {}
+        self._answers: CategoryAnswersForm | None = None
         active = models.Q(is_active=True) | models.Q(pk=ticket.category_id)
         _set_queryset(self.fields["category"], Category.objects.filter(active))
 
@@ -123,19 +130,29 @@ class CategoryForm(forms.Form):
         values = {key: str(value) for key, value in stored.items()}
         if self.is_bound:
             values.update(
-                (name.removeprefix(self.FIELD_PREFIX), str(self.data.get(name, "")))
+                (name.removeprefix(FIELD_PREFIX), str(self.data.get(name, "")))
                 for name in self.data
-                if name.startswith(self.FIELD_PREFIX)
+                if name.startswith(FIELD_PREFIX)
             )
         return values
+
+    def answers_form(self) -> CategoryAnswersForm:
+        """The chosen category's form, holding `values()`; the one `clean` checked."""
+        if self._answers is None:
+            if self.is_bound:
+                posted = {FIELD_PREFIX + key: value for key, value in self.values().items()}
+                self._answers = CategoryAnswersForm(self.chosen(), posted)
+            else:
+                self._answers = CategoryAnswersForm(self.chosen(), initial=self.values())
+        return self._answers
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if "category" in data:
-            try:
-                data["answers"] = phone.form_answers(data["category"], self.values())
-            except ValidationError as exc:
-                self.field_errors = {k: "; ".join(v) for k, v in exc.message_dict.items()}
+            answers = self.answers_form()
+            if answers.is_valid():
+                data["answers"] = answers.cleaned_data
+            else:
                 self.add_error(None, _("Fill in the fields as marked."))
         return data
 

@@ -33,11 +33,13 @@ from zayavka.tickets.models import (
     StatusCategory,
     Ticket,
 )
+from zayavka.tickets.policy import default_policy
 from zayavka.tickets.sanitize import sanitize_html
 from zayavka.tickets.uploads import (
     MAX_TEXT,
     Upload,
-    check_uploads,
+    check_files,
+    max_total_bytes,
     safe_content_type,
     safe_filename,
 )
@@ -228,7 +230,11 @@ def _prepare(
         raise ValidationError(_("Write some text."))
     if len(text) > MAX_TEXT:
         raise ValidationError(_("The text is too long."))
-    check_uploads([(u.filename, len(u.content)) for u in uploads])
+    check_files(
+        [(u.filename, len(u.content), u.content_type) for u in uploads],
+        default_policy(),
+        max_total=max_total_bytes(),
+    )
     stored = []
     for upload in uploads:
         key, digest = store_blob("attachments", upload.content)

@@ -276,7 +276,7 @@ def change_category(
     at: datetime | None = None,
 ) -> bool:
     """Put the ticket in `category` with `answers` to that category's form, already
-    checked (see `phone.form_answers`). Returns False when nothing changed;
+    checked (see `tickets.forms.CategoryAnswersForm`). Returns False when nothing changed;
     PermissionDenied when `by` may not work on the ticket.
 
     The new form's fields take the given answers (an empty one is cleared). Answers to

@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,12 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from zayavka.accounts.models import Contact, Organization, User
 from zayavka.accounts.normalize import phone_key
-from zayavka.tickets import phone
-from zayavka.tickets.models import Category, CategoryField, Urgency
+from zayavka.channels.phone.callers import CallerExists, NewCaller, find_callers
+from zayavka.channels.phone.receive import Call, CallNotRecorded, record_call
+from zayavka.tickets.forms import CategoryAnswersForm
+from zayavka.tickets.models import Category, Urgency
 from zayavka.workspace.auth import agent_required
 from zayavka.workspace.views.common import nav_context
-
-FIELD_PREFIX = "field-"
 
 
 class CallForm(forms.Form):
@@ -73,62 +72,58 @@ def new_call(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # What was typed so far comes back as it was, without complaints about the rest.
         form = CallForm(initial={k: request.POST.get(k) for k in request.POST if k != "contact"})
-        return _page(request, form, query=request.POST.get("q", ""), posted=True)
+        answers = CategoryAnswersForm(_posted_category(request), request.POST)  # not checked
+        return _page(request, form, answers, query=request.POST.get("q", ""))
     form = CallForm(initial={"token": secrets.token_urlsafe(16), "urgency": Urgency.NORMAL})
-    return _page(request, form, query=request.GET.get("q", ""))
+    return _page(request, form, CategoryAnswersForm(None), query=request.GET.get("q", ""))
 
 
 def _record(request: HttpRequest) -> HttpResponse:
     form = CallForm(request.POST)
     valid = form.is_valid()
     category = form.cleaned_data.get("category") if valid else _posted_category(request)
-    answers: dict[str, str] = {}
-    field_errors: dict[str, str] = {}
-    try:
-        answers = phone.form_answers(category, _posted_answers(request))
-    except ValidationError as exc:
-        field_errors = {key: "; ".join(errs) for key, errs in exc.message_dict.items()}
-    if not valid or field_errors:
-        return _page(request, form, field_errors=field_errors, status=400)
+    answers = CategoryAnswersForm(category, request.POST)
+    if not (answers.is_valid() and valid):
+        return _page(request, form, answers, status=400)
     data = form.cleaned_data
     assert isinstance(request.user, User)
-    call = phone.Call(
+    call = Call(
         subject=data["subject"],
         description=data["description"],
         category=category,
-        fields=answers,
+        fields=answers.cleaned_data,
         urgency=data["urgency"],
     )
     new_caller = None
     if data["contact"] is None:
-        new_caller = phone.NewCaller(
+        new_caller = NewCaller(
             name=data["new_name"].strip(),
             phone=data["new_phone"].strip(),
             email=data["new_email"].strip(),
             organization=data["new_organization"],
         )
     try:
-        result = phone.record_call(
+        result = record_call(
             call,
             agent=request.user,
             token=data["token"],
             contact=data["contact"],
             new_caller=new_caller,
         )
-    except phone.CallerExists as exc:
+    except CallerExists as exc:
         number = data["new_phone"]
         form.add_error("new_phone", exc)
-        return _page(request, form, query=number, status=400)
-    except phone.CallNotRecorded as exc:
+        return _page(request, form, answers, query=number, status=400)
+    except CallNotRecorded as exc:
         messages.error(
             request,
             _("The ticket could not be opened; the call was kept for the administrators (%(id)s).")
             % {"id": exc.result.raw_id},
         )
-        return _page(request, form, status=400)
+        return _page(request, form, answers, status=400)
     except ValueError:
         form.add_error("contact", _("This contact has no email or phone: add one first."))
-        return _page(request, form, status=400)
+        return _page(request, form, answers, status=400)
     messages.success(request, _("Ticket registered."))
     return redirect("workspace:ticket", number=result.ticket_number)
 
@@ -151,23 +146,20 @@ def category_fields(request: HttpRequest) -> HttpResponse:
     """The chosen category's form fields (htmx)."""
     category = _posted_category(request, request.GET)
     return render(
-        request,
-        "workspace/phone.html#category-fields",
-        {"category_fields": category_rows(category)},
+        request, "workspace/phone.html#category-fields", {"answers": CategoryAnswersForm(category)}
     )
 
 
 def _page(
     request: HttpRequest,
     form: CallForm,
+    answers: CategoryAnswersForm,
     *,
     query: str = "",
-    field_errors: dict[str, str] | None = None,
     status: int = 200,
-    posted: bool = False,
 ) -> HttpResponse:
-    posted = posted or form.is_bound
-    category = _posted_category(request) if posted else None
+    """The form; `answers` are the category form's (`tickets.forms`), with its errors
+    once checked."""
     picked = form.cleaned_data.get("contact") if hasattr(form, "cleaned_data") else None
     context = {
         "form": form,
@@ -178,9 +170,7 @@ def _page(
             form[n] for n in ("new_name", "new_phone", "new_email", "new_organization")
         ],
         "request_fields": [form[n] for n in ("subject", "description", "urgency")],
-        "category_fields": category_rows(
-            category, _posted_answers(request) if posted else {}, field_errors or {}
-        ),
+        "answers": answers,
         **nav_context(request, "phone"),
     }
     return render(request, "workspace/phone.html", context, status=status)
@@ -193,7 +183,7 @@ def _callers(query: str) -> list[dict[str, Any]]:
             "emails": [a.value for a in c.addresses.all() if a.kind == "email"],
             "phones": [a.value for a in c.addresses.all() if a.kind == "phone"],
         }
-        for c in phone.find_callers(query)
+        for c in find_callers(query)
     ]
 
 
@@ -202,35 +192,3 @@ def _posted_category(request: HttpRequest, source: Any = None) -> Category | Non
     if not str(raw).isdigit():
         return None
     return Category.objects.filter(pk=int(raw), is_active=True).first()
-
-
-def _posted_answers(request: HttpRequest) -> dict[str, str]:
-    return {
-        key.removeprefix(FIELD_PREFIX): request.POST.get(key, "")
-        for key in request.POST
-        if key.startswith(FIELD_PREFIX)
-    }
-
-
-def category_rows(
-    category: Category | None,
-    values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-) -> list[dict[str, Any]]:
-    """The category's fields as the `category-fields` partial draws them (the phone form
-    and the ticket page's category form alike), with values and errors by key."""
-    if category is None:
-        return []
-    values = values or {}
-    errors = errors or {}
-    return [
-        {
-            "spec": spec,
-            "name": FIELD_PREFIX + spec.key,
-            "value": values.get(spec.key, ""),
-            "error": errors.get(spec.key, ""),
-            "is_choice": spec.kind == CategoryField.Kind.CHOICE,
-            "is_textarea": spec.kind == CategoryField.Kind.TEXTAREA,
-        }
-        for spec in category.fields.all()
-    ]

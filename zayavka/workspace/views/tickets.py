@@ -19,6 +19,7 @@ from zayavka.tickets import access
 from zayavka.tickets.actions import assignment, lifecycle, relations
 from zayavka.tickets.actions import messages as thread
 from zayavka.tickets.actions import tickets as ticket_actions
+from zayavka.tickets.forms import CategoryAnswersForm
 from zayavka.tickets.models import Attachment, Message, StatusCategory, Ticket, TicketLink
 from zayavka.tickets.threads import thread_tickets
 from zayavka.tickets.uploads import MAX_TEXT
@@ -33,7 +34,6 @@ from zayavka.workspace.forms import (
 from zayavka.workspace.history import history
 from zayavka.workspace.models import CannedResponse, TicketViewer, fill_placeholders
 from zayavka.workspace.views.common import is_htmx, nav_context
-from zayavka.workspace.views.phone import category_rows
 
 DONE = (StatusCategory.RESOLVED, StatusCategory.CLOSED)
 
@@ -76,7 +76,6 @@ def _render(
     """The page; after an htmx post only its ticket part (htmx swaps only 2xx answers,
     so a form with errors comes back as 200 there, and as 400 to a plain post)."""
     context = {**_page_context(request, ticket), **forms}
-    context["category_fields"] = _category_rows(context["category_form"])
     if is_htmx(request) and request.method == "POST":
         return render(request, "workspace/ticket.html#ticket", context)
     status = 400 if invalid else 200
@@ -164,11 +163,6 @@ def _other_answers(ticket: Ticket) -> list[tuple[str, str]]:
         for field in ticket.category.fields.all():
             values.pop(field.key, None)
     return [(key, str(value)) for key, value in values.items()]
-
-
-def _category_rows(form: CategoryForm, *, errors: bool = True) -> list[dict[str, Any]]:
-    """The chosen category's fields as the phone form's partial draws them."""
-    return category_rows(form.chosen(), form.values(), form.field_errors if errors else {})
 
 
 def _viewers(
@@ -436,11 +430,9 @@ def category_fields(request: HttpRequest, number: int) -> HttpResponse:
     ticket = _load(request, number, write=True)
     form = CategoryForm(request.GET, ticket=ticket)
     form.is_valid()
-    return render(
-        request,
-        "workspace/phone.html#category-fields",
-        {"category_fields": _category_rows(form, errors=False)},
-    )
+    # Filled in, not checked: the agent has not saved anything yet.
+    answers = CategoryAnswersForm(form.chosen(), initial=form.values())
+    return render(request, "workspace/phone.html#category-fields", {"answers": answers})
 
 
 @agent_required

@@ -1,17 +1,20 @@
-"""Turning what a portal user typed into an InboundMessage for intake."""
+"""The web channel's receiving end: the portal's views hand over what the form checked,
+and this files it through intake (the request form as channel "web", a signed-in
+requester's reply as channel "portal")."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
+from dataclasses import replace
 
 from django.core.files.uploadedfile import UploadedFile
 
-from zayavka.accounts.models import Channel, Contact, Contract
-from zayavka.portal.forms import form_token_id
+from zayavka.accounts.models import Contact, Contract
+from zayavka.channels.web.parse import WebRequest, parse, parse_reply, raw_request
+from zayavka.channels.web.tokens import form_token_id
 from zayavka.tickets.actions import intake
 from zayavka.tickets.identify import organization_by_email_domain
-from zayavka.tickets.inbound import InboundAttachment, InboundMessage, ReplyHints, Sender
+from zayavka.tickets.inbound import InboundAttachment
 from zayavka.tickets.models import Category, Ticket
 from zayavka.tickets.policy import Policy, policy_for
 from zayavka.tickets.uploads import safe_content_type, safe_filename
@@ -19,7 +22,8 @@ from zayavka.tickets.uploads import safe_content_type, safe_filename
 
 def effective_policy(contact: Contact | None, email: str, channel: str) -> Policy:
     """The channel policy intake will apply: the contract of the sender's organization
-    (their own, else the one owning the email domain), else the desk default."""
+    (their own, else the one owning the email domain), else the desk default. The forms
+    check the chosen files against it (`uploads.check_files`) before filing."""
     organization = contact.organization if contact is not None else None
     if organization is None and email:
         organization = organization_by_email_domain(email)
@@ -65,41 +69,20 @@ def file_request(
     an anonymous one is whoever they typed. The form's one-time token is the external id,
     so the same form sent twice is one ticket.
     """
-    # The typed phone goes with the answers: it proves nothing and must not pick out
-    # a registered contact (intake matches senders by phone too).
-    fields = {**answers, "company": company, "phone": phone}
-    if contact is not None:
-        email = contact.email
-        sender = Sender(email=email, name=name, organization=company, authenticated=True)
-    else:
-        sender = Sender(email=email, name=name, organization=company)
-    raw = json.dumps(
-        {
-            "company": company,
-            "name": name,
-            "email": email,
-            "phone": phone,
-            "category": category.slug if category else "",
-            "urgency": urgency,
-            "subject": subject,
-            "description": description,
-            "fields": answers,
-        },
-        ensure_ascii=False,
-    ).encode()
-    message = InboundMessage(
-        channel=Channel.WEB,
-        external_id=f"form:{form_token_id(token)}",
-        raw=raw,
-        sender=sender,
+    request = WebRequest(
+        company=company,
+        name=name,
+        email=contact.email if contact is not None else email,
+        phone=phone,
         subject=subject,
-        text=description,
-        attachments=_attachments(files),
+        description=description,
         urgency=urgency,
         category=category.slug if category else "",
-        fields=fields,
+        answers=answers,
+        authenticated=contact is not None,
     )
-    return intake.receive(message)
+    message = parse(raw_request(request), f"form:{form_token_id(token)}")
+    return intake.receive(replace(message, attachments=_attachments(files)))
 
 
 def file_reply(
@@ -107,14 +90,12 @@ def file_reply(
 ) -> intake.IntakeResult:
     """The requester's reply from the portal: an inbound message on the ticket, through
     intake like any channel's (it reopens a resolved ticket and tells the assignee)."""
-    message = InboundMessage(
-        channel=Channel.PORTAL,
-        external_id=f"reply:{form_token_id(token)}",
-        raw=text.encode(),
-        sender=Sender(email=contact.email, name=contact.name, authenticated=True),
+    message = parse_reply(
+        text,
+        ticket_id=ticket.pk,
         subject=ticket.subject,
-        text=text,
-        attachments=_attachments(files),
-        reply=ReplyHints(ticket_id=ticket.pk),
+        email=contact.email,
+        name=contact.name,
+        external_id=f"reply:{form_token_id(token)}",
     )
-    return intake.receive(message)
+    return intake.receive(replace(message, attachments=_attachments(files)))
