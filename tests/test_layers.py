@@ -27,6 +27,14 @@ EXPLAINED_IMPORTS: dict[tuple[str, str], str] = {
     ("channels/email/apps.py", "zayavka.tickets.actions"): (
         "AppConfig.ready(): intake needs the models, loaded only then"
     ),
+    ("channels/web/apps.py", "zayavka.channels.web.parse"): (
+        "AppConfig.ready(): the replay parser registers with intake, which needs the models"
+    ),
+    ("channels/web/apps.py", "zayavka.tickets.actions"): "AppConfig.ready(), as above",
+    ("channels/phone/apps.py", "zayavka.channels.phone.parse"): (
+        "AppConfig.ready(): the replay parser registers with intake, which needs the models"
+    ),
+    ("channels/phone/apps.py", "zayavka.tickets.actions"): "AppConfig.ready(), as above",
     ("channels/email/conformance.py", "base64"): "only the conformance report reads YAML",
     ("channels/email/conformance.py", "yaml"): "PyYAML is a development dependency",
     ("channels/email/management/commands/mail.py", "zayavka.channels.email.deliver"): (
