@@ -22,14 +22,10 @@ def queue_account_email(
     """Queue one account email in the current language; the same dedupe_key twice is a
     no-op. It counts toward the recipient's caps on automatic mail but is never held
     back by them: a person who asked for it is waiting for it (sign-ups and password
-    requests have their own limits, in `accounts.throttle`).
-
-    A ``path`` in the context is the older way to pass a link (the password reset
-    form's): it becomes ``link``, which the template shows when it has no tokens.
+    requests have their own limits, in `accounts.throttle`). Links are the templates'
+    (``{% url %}``) from the tokens in the context; rows queued before carry a ready
+    ``link``, which the templates still show.
     """
-    extra = {}
-    if "path" in context:
-        extra["link"] = settings.SITE_URL + str(context["path"])
     notices.queue(
         [
             notices.build(
@@ -39,7 +35,7 @@ def queue_account_email(
                 dedupe_key=dedupe_key,
                 language=translation.get_language() or settings.LANGUAGE_CODE,
                 capped=False,
-                context={**context, **extra},
+                context=context,
             )
         ]
     )

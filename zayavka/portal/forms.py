@@ -242,12 +242,11 @@ class OutboxPasswordResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        path = f"/portal/password/reset/{context['uid']}/{context['token']}/"
-        emails.queue_account_email(
+        emails.queue_password_reset(
             recipient=to_email,
-            template="portal_password_reset",
+            uidb64=context["uid"],
+            token=context["token"],
             dedupe_key=f"portal_reset:{context['uid']}:{secrets.token_hex(8)}",
-            context={"path": path},
         )
 
 
