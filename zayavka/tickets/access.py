@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -136,6 +137,13 @@ def can_work(user: AnyUser, ticket: Ticket) -> bool:
     """May the user act for the desk on the ticket: reply, note, assign, change it?"""
     viewer = _viewer(user)
     return viewer.is_agent and (ticket.team_id is None or ticket.team_id not in viewer.hidden_teams)
+
+
+def check_may_work(user: AnyUser | None, *tickets: Ticket) -> None:
+    """PermissionDenied unless `user` may work on every one of the tickets (`can_work`);
+    None is the desk itself (intake, jobs), which may. What every action checks."""
+    if user is not None and not all(can_work(user, ticket) for ticket in tickets):
+        raise PermissionDenied("may not work on this ticket")
 
 
 def access_ticket(user: AnyUser, number: int, *, write: bool = False) -> Ticket:

@@ -14,22 +14,12 @@ from django.utils import timezone
 
 from zayavka.accounts.models import Agent, Team, User
 from zayavka.tickets import access, notifications, routing
-from zayavka.tickets.actions.events import record_event
+from zayavka.tickets.actions.events import lock_ticket, record_event
 from zayavka.tickets.models import EventKind, Ticket
 
 
 class TicketAlreadyTaken(Exception):
     """Another agent has the ticket; taking it over needs force."""
-
-
-def _lock_assignment(ticket: Ticket) -> tuple[int | None, Team | None]:
-    """Lock the ticket's row; its assignee id and team as committed, not as in memory."""
-    assignee_id, team_id = (
-        Ticket.objects.select_for_update().values_list("assignee_id", "team_id").get(pk=ticket.pk)
-    )
-    if team_id != ticket.team_id:
-        ticket.team = Team.objects.get(pk=team_id) if team_id is not None else None
-    return assignee_id, ticket.team
 
 
 def take_ticket(
@@ -46,7 +36,8 @@ def take_ticket(
     if agent is None:
         raise PermissionDenied("only agents take tickets")
     with transaction.atomic():
-        current, team = _lock_assignment(ticket)
+        lock_ticket(ticket)
+        current, team = ticket.assignee_id, ticket.team
         if not access.may_work_on(agent, team):
             raise PermissionDenied("the ticket belongs to a restricted team")
         if current == agent_user.pk:
@@ -90,7 +81,8 @@ def assign_ticket(
     if agent is not None and assignee is None:
         raise ValueError(f"{agent} is not an active agent")
     with transaction.atomic():
-        before_assignee, before = _lock_assignment(ticket)
+        lock_ticket(ticket)
+        before_assignee, before = ticket.assignee_id, ticket.team
         target = team if team is not None else before
         if acting is not None and not (
             access.may_work_on(acting, before) and access.may_work_on(acting, target)

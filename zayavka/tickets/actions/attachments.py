@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,8 +21,7 @@ def release_attachments(attachments: Iterable[Attachment], *, by: User | None = 
     their tickets (None: the desk itself).
     """
     attachments = list(attachments)
-    if by is not None and not all(access.can_work(by, att.ticket) for att in attachments):
-        raise PermissionDenied("may not work on these tickets")
+    access.check_may_work(by, *(att.ticket for att in attachments))
     released = 0
     now = timezone.now()
     with transaction.atomic():

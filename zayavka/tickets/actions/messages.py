@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -224,8 +224,7 @@ def add_note(
 def _prepare(
     ticket: Ticket, author: User, text: str, uploads: Sequence[Upload]
 ) -> list[InboundAttachment]:
-    if not access.can_work(author, ticket):
-        raise PermissionDenied("may not work on this ticket")
+    access.check_may_work(author, ticket)
     if not text.strip():
         raise ValidationError(_("Write some text."))
     if len(text) > MAX_TEXT:
@@ -276,8 +275,7 @@ def mark_abusive(
     """
     if message.direction != Message.Direction.INBOUND:
         raise ValueError("only messages from the requester can be abusive")
-    if not access.can_work(by, message.ticket):
-        raise PermissionDenied("may not work on this ticket")
+    access.check_may_work(by, message.ticket)
     now = at or timezone.now()
     with transaction.atomic():
         locked = Message.objects.select_for_update().get(pk=message.pk)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -28,11 +27,6 @@ class TicketsNotLinked(ValueError):
         self.code = code
 
 
-def _check_may_work(by: User, *tickets: Ticket) -> None:
-    if not all(access.can_work(by, ticket) for ticket in tickets):
-        raise PermissionDenied("may not work on these tickets")
-
-
 def merge_tickets(source: Ticket, target: Ticket, *, by: User, at: datetime | None = None) -> None:
     """Merge `source` into `target`: the source is closed with `merged_into` set, a MERGED
     link joins them, and both tickets record it (LINKED events; the source's STATUS
@@ -47,7 +41,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, by: User, at: datetime | No
     """
     if source.pk == target.pk:
         raise TicketsNotLinked("self")
-    _check_may_work(by, source, target)
+    access.check_may_work(by, source, target)
     with transaction.atomic():
         merged = dict(
             Ticket.objects.select_for_update()
@@ -122,7 +116,7 @@ def relate_tickets(
         raise ValueError(f"unknown relation {relation!r}")
     if ticket.pk == other.pk:
         raise TicketsNotLinked("self")
-    _check_may_work(by, ticket, other)
+    access.check_may_work(by, ticket, other)
     kind, reverse = RELATIONS[relation]
     source, target = (other, ticket) if reverse else (ticket, other)
     if (
@@ -161,7 +155,7 @@ def unlink_tickets(
     A merge is never undone here: MERGED links stay. Returns False when there was no
     link to remove; PermissionDenied when `by` may not work on both tickets.
     """
-    _check_may_work(by, ticket, other)
+    access.check_may_work(by, ticket, other)
     pair = Q(source=ticket, target=other) | Q(source=other, target=ticket)
     links = TicketLink.objects.filter(pair).exclude(kind=TicketLink.Kind.MERGED)
     if kind:

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -149,7 +148,7 @@ def change_status(
     """
     with transaction.atomic():
         lock_ticket(ticket)
-        check_may_work(actor_user, ticket)
+        access.check_may_work(actor_user, ticket)
         if status.pk == ticket.status_id:
             return False
         now = at or timezone.now()
@@ -182,12 +181,6 @@ def change_status(
         if status.category == StatusCategory.RESOLVED:
             notifications.notify_resolved(ticket)
     return True
-
-
-def check_may_work(user: User | None, ticket: Ticket) -> None:
-    """PermissionDenied unless `user` (None: the desk itself) may work on the ticket."""
-    if user is not None and not access.can_work(user, ticket):
-        raise PermissionDenied("may not work on this ticket")
 
 
 def _move_sla_clock(ticket: Ticket, category: str, now: datetime) -> list[str]:
@@ -244,7 +237,7 @@ def change_priority(
     """
     with transaction.atomic():
         lock_ticket(ticket)
-        check_may_work(actor_user, ticket)
+        access.check_may_work(actor_user, ticket)
         if priority.pk == ticket.priority_id:
             return False
         now = at or timezone.now()
@@ -289,7 +282,7 @@ def change_category(
     """
     with transaction.atomic():
         lock_ticket(ticket)
-        check_may_work(by, ticket)
+        access.check_may_work(by, ticket)
         old_category_id, stored = ticket.category_id, ticket.fields
         before: dict[str, Any] = dict(stored) if isinstance(stored, dict) else {}
         new_keys = _form_keys(category.pk if category is not None else None)
@@ -341,7 +334,7 @@ def change_contract(
     """
     with transaction.atomic():
         lock_ticket(ticket)
-        check_may_work(actor_user, ticket)
+        access.check_may_work(actor_user, ticket)
         if (contract.pk if contract is not None else None) == ticket.contract_id:
             return False
         now = at or timezone.now()
