@@ -7,9 +7,13 @@ ticket with ``{% url %}`` and never gets a URL made in Python:
 
 - ``site_url``, ``message_id``, ``in_reply_to``;
 - for a ticket, ``number`` (as people read it), ``ticket_number`` (the integer, for
-  ``{{ site_url }}{% url "workspace:ticket" ticket_number %}``) and ``ticket_key``;
-- for a requester who may see the thread (``echo``), ``ticket_token``, for
-  ``{{ site_url }}{% url "portal:open" ticket_token %}``.
+  ``{{ site_url }}{% url "workspace:ticket" ticket_number %}``), ``ticket_key`` and
+  ``resolution_due`` (as people read it, in the desk's time zone);
+- for the desk, and for a requester who may see the thread (``echo``), the ``subject``,
+  and for such a requester ``ticket_token``, for
+  ``{{ site_url }}{% url "portal:open" ticket_token %}``. Without ``echo`` nothing the
+  sender typed is relayed: an acknowledgement to an unconfirmed address must not carry
+  a stranger's text, nor lead to it.
 
 `queue` inserts rows in one statement (a dedupe key written before makes its row a
 no-op) and holds back automatic mail beyond a recipient's caps. Nothing is sent here:
@@ -25,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
@@ -94,6 +99,9 @@ def build(
         filled["number"] = ticket.display_number
         filled["ticket_number"] = ticket.number
         filled["ticket_key"] = ticket.key
+        filled["resolution_due"] = local_time(ticket.resolution_due)
+        if audience == Audience.DESK or echo:
+            filled["subject"] = ticket.subject
         if audience == Audience.REQUESTER and echo:
             # The link shows the thread: never in mail to an address that may not be
             # the requester's.
@@ -213,6 +221,14 @@ def _hold_back(rows: list[Outbox]) -> set[int]:
                 },
             )
     return dropped
+
+
+def local_time(moment: datetime | None) -> str:
+    """A deadline as people read it: «25.11.2026 14:30 MSK» in the desk's time zone."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(ZoneInfo(settings.TIME_ZONE))
+    return f"{local:%d.%m.%Y %H:%M} {local.tzname()}"
 
 
 def _message_id(ticket: Ticket | None) -> str:

@@ -12,9 +12,6 @@ nothing above: actions, views and channels call it, never the other way round.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import translation
@@ -28,25 +25,6 @@ from zayavka.tickets.policy import Policy, Reason, Withheld, kind_labels
 
 # How many withheld files a notice names; the rest are counted.
 NOTICE_FILES = 20
-
-
-def ticket_context(ticket: Ticket, *, echo: bool) -> dict[str, Any]:
-    """What templates may say about a ticket besides what `notices.build` fills (its
-    number, the tokens of its links). With echo=False, nothing the sender typed: an
-    acknowledgement to an unconfirmed address must not relay a stranger's text (and
-    `notices.build` gives it no link to the thread)."""
-    context: dict[str, Any] = {"resolution_due": local_time(ticket.resolution_due)}
-    if echo:
-        context["subject"] = ticket.subject
-    return context
-
-
-def local_time(moment: datetime | None) -> str:
-    """A deadline as people read it: «25.11.2026 14:30 MSK» in the desk's time zone."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(ZoneInfo(settings.TIME_ZONE))
-    return f"{local:%d.%m.%Y %H:%M} {local.tzname()}"
 
 
 def escalation_contact() -> dict[str, str]:
@@ -80,7 +58,6 @@ def notify_ticket_created(
                 dedupe_key=f"ticket_created:{ticket.pk}:{requester.pk}",
                 language=requester.language,
                 context={
-                    **ticket_context(ticket, echo=echo),
                     **escalation_contact(),
                     "name": requester.name if echo else "",
                 },
@@ -92,7 +69,7 @@ def notify_ticket_created(
                 recipient=team.email,
                 template="agent_new_ticket",
                 dedupe_key=f"agent_new_ticket:{ticket.pk}:{team.pk}",
-                context={**ticket_context(ticket, echo=True), "team": team.name},
+                context={"team": team.name},
             )
             if team is not None
             else None,
@@ -113,7 +90,7 @@ def notify_requester_replied(ticket: Ticket, message_pk: int) -> None:
                 template="agent_requester_replied",
                 dedupe_key=f"agent_requester_replied:{message_pk}",
                 language=ticket.assignee.language,
-                context={**ticket_context(ticket, echo=True), "message": message_pk},
+                context={"message": message_pk},
             )
         ]
     )
@@ -137,7 +114,6 @@ def notify_reply(
                 dedupe_key=f"agent_reply:{message.pk}",
                 language=requester.language,
                 context={
-                    **ticket_context(ticket, echo=True),
                     "text": message.text,
                     "agent": author.display_name,
                     "attachments": list(filenames),
@@ -165,7 +141,6 @@ def notify_resolved(ticket: Ticket) -> None:
                 dedupe_key=f"ticket_resolved:{ticket.pk}:{ticket.resolved_at.isoformat()}",
                 language=requester.language,
                 context={
-                    **ticket_context(ticket, echo=echo),
                     # Rates this one resolution and nothing else: also to an unconfirmed
                     # address, which learns nothing from it.
                     "rating_token": tokens.rating_token(ticket.pk, ticket.resolved_at),
@@ -211,7 +186,6 @@ def notify_attachments_withheld(
                 dedupe_key=f"attachment_withheld:{message_pk}",
                 language=language,
                 context={
-                    **ticket_context(ticket, echo=echo),
                     # File names are the sender's text: not relayed to an unconfirmed
                     # address.
                     "files": [
@@ -247,7 +221,6 @@ def notify_assigned(ticket: Ticket, assignee: User, event: TicketEvent) -> None:
                 dedupe_key=f"agent_assigned:{ticket.pk}:{assignee.pk}:{event.pk}",
                 language=assignee.language,
                 context={
-                    **ticket_context(ticket, echo=True),
                     "team": team.name if team is not None else "",
                     "requester": str(ticket.requester),
                     "organization": ticket.organization.name if ticket.organization else "",

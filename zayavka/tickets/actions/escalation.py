@@ -269,10 +269,9 @@ def _emails(
             "SLA step with nobody to tell", extra={"ticket": ticket.number, "step": step.kind}
         )
     context = {
-        **notifications.ticket_context(ticket, echo=True),
         "target": step.target,
-        "deadline": notifications.local_time(step.deadline),
-        "assignee": _name(people.assignee) if people.assignee is not None else "",
+        "deadline": notices.local_time(step.deadline),
+        "assignee": people.assignee.display_name if people.assignee is not None else "",
         "team": people.team.name if people.team is not None else "",
     }
     stamp = utc(step.deadline).strftime("%Y%m%dT%H%M%S.%f")
@@ -327,7 +326,3 @@ def _heads() -> list[User]:
         .select_related("user")
         .order_by("pk")
     ]
-
-
-def _name(user: User) -> str:
-    return user.display_name
