@@ -98,28 +98,25 @@ def contact_tickets(user: AnyUser) -> QuerySet[Ticket]:
     contact = _contact_of(user)
     if contact is None:
         return Ticket.objects.none()
+    return Ticket.objects.filter(_seen_by(contact))
+
+
+def _seen_by(contact: Contact) -> Q:
     own = Q(requester_id=contact.pk) | Q(
         pk__in=Ticket.participants.through.objects.filter(contact_id=contact.pk).values("ticket_id")
     )
     if contact.role == Contact.Role.MANAGER and contact.organization_id is not None:
         own |= Q(organization_id=contact.organization_id)
-    return Ticket.objects.filter(own)
+    return own
 
 
 def contact_sees(contact: Contact, ticket: Ticket) -> bool:
     """Does the client's person see the ticket in the portal, and so may act on it as its
     requester's side (reply, «solved», reopen)? The rule of `contact_tickets`."""
-    if ticket.requester_id == contact.pk:
-        return True
-    if (
-        contact.role == Contact.Role.MANAGER
-        and contact.organization_id is not None
-        and ticket.organization_id == contact.organization_id
-    ):
-        return True
-    return Ticket.participants.through.objects.filter(
-        ticket_id=ticket.pk, contact_id=contact.pk
-    ).exists()
+    return (
+        ticket.requester_id == contact.pk
+        or Ticket.objects.filter(_seen_by(contact), pk=ticket.pk).exists()
+    )
 
 
 def can_view(user: AnyUser, ticket: Ticket) -> bool:
