@@ -96,6 +96,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -197,6 +198,21 @@ SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy on every response: our own scripts and styles only, no inline
+# code at all (htmx's indicator styles are switched off in base.html), so that an XSS
+# that slipped past the sanitiser still runs nothing. The public request form may be
+# framed by the sites in ZAYAVKA_EMBED_ORIGINS (portal/webform.py).
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+ZAYAVKA_EMBED_ORIGINS = env_list("ZAYAVKA_EMBED_ORIGINS", ["*"])
 
 # Background work: the worker runs the outbox dispatcher, the IMAP poller and, with Huey
 # as the scheduler, the periodic jobs the apps register (core.queue).
