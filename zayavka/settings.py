@@ -28,6 +28,15 @@ def _secret_key() -> str:
     return path.read_text(encoding="ascii").strip()
 
 
+def _pool_options() -> dict[str, object]:
+    max_size = env_int("ZAYAVKA_DB_POOL_MAX_SIZE", 10)
+    if max_size <= 0:
+        return {}
+    min_size = min(env_int("ZAYAVKA_DB_POOL_MIN_SIZE", 1), max_size)
+    timeout = float(env_str("ZAYAVKA_DB_POOL_TIMEOUT", "20"))
+    return {"pool": {"min_size": min_size, "max_size": max_size, "timeout": timeout}}
+
+
 def _database(url: str) -> dict[str, object]:
     if not url:
         return {
@@ -56,8 +65,15 @@ def _database(url: str) -> dict[str, object]:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        "CONN_MAX_AGE": env_int("ZAYAVKA_DB_CONN_MAX_AGE", 60),
+        # Every process keeps its own pool of at most ZAYAVKA_DB_POOL_MAX_SIZE connections
+        # (psycopg_pool). Under ASGI each request runs in a thread of its own, so
+        # persistent per-thread connections (CONN_MAX_AGE) piled up until PostgreSQL
+        # refused new ones; with the pool a request waits up to ZAYAVKA_DB_POOL_TIMEOUT
+        # seconds for a free connection instead. ZAYAVKA_DB_POOL_MAX_SIZE=0: no pool, a
+        # connection per request (behind PgBouncer).
+        "CONN_MAX_AGE": 0,
         "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": _pool_options(),
         # Django reads .iterator() (every select list of a form) through a named cursor:
         # three round trips instead of one, and unusable behind PgBouncer.
         "DISABLE_SERVER_SIDE_CURSORS": True,
