@@ -40,6 +40,7 @@ def test_every_kind_of_page_sends_the_policy(client: Client, agents: Agents) -> 
         response = client.get(url, follow=True)
         assert response.status_code == 200, url
         assert policy(response.headers["Content-Security-Policy"]) == EXPECTED, url
+        assert "htmx" not in response.content.decode().split("<body", 1)[1], url
     client.force_login(agents.anna)
     response = client.get("/desk/", follow=True)
     assert response.status_code == 200
