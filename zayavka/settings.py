@@ -113,6 +113,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "zayavka.core.bodylimit.LimitRequestBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -262,6 +263,12 @@ ZAYAVKA_AUTO_CLOSE_DAYS = env_int("ZAYAVKA_AUTO_CLOSE_DAYS", 3)
 # The largest attachment a channel accepts when the contract has no policy for it (R9);
 # 0 accepts none. Larger files are kept out of the thread and the sender is told.
 ZAYAVKA_MAX_ATTACHMENT_BYTES = env_int("ZAYAVKA_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024)
+# The largest request body the web server reads (a form with its files): larger ones are
+# answered 413 before their body is read (core/bodylimit.py). By default two attachments
+# of the largest size and 1 MiB of text; raise it with a contract that allows more.
+ZAYAVKA_MAX_REQUEST_BYTES = env_int(
+    "ZAYAVKA_MAX_REQUEST_BYTES", 2 * ZAYAVKA_MAX_ATTACHMENT_BYTES + 1024 * 1024
+)
 # Automatic mail (notices, acknowledgements) per recipient; beyond it rows are kept but
 # not sent, which stops mail loops and floods. 0: no cap. An agent's reply never counts.
 ZAYAVKA_AUTOMAIL_PER_HOUR = env_int("ZAYAVKA_AUTOMAIL_PER_HOUR", 20)
