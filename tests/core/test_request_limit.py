@@ -15,6 +15,7 @@ import pytest
 from django.test import Client, override_settings
 
 from bench.web_load import running_desk
+from tests.browser import open_browser
 
 LIMIT = 3 * 1024 * 1024
 BOUNDARY = "----zayavka-test"
@@ -126,3 +127,36 @@ def test_the_same_limit_under_wsgi(client: Client, tmp_path: Path) -> None:
     assert response.status_code == 413
     assert "is larger than 1.0" in response.content.decode()
     assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_a_visitor_attaching_too_much_on_the_public_form_reads_why(
+    desk: tuple[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In Chromium, on a phone, in Russian: the page that comes back says what happened."""
+    from playwright.sync_api import FilePayload, expect
+
+    host, port = desk
+    server = type("Server", (), {"url": f"http://{host}:{port}"})()
+    with open_browser(
+        server,
+        monkeypatch,
+        prefix="portal",
+        locale="ru-RU",
+        viewport={"width": 390, "height": 844},
+        extra_http_headers={"Accept-Language": "ru"},
+    ) as browser:
+        page = browser.page
+        browser.open("/portal/new/")
+        page.locator("#id_company").fill("ООО «Тюльпан»")
+        page.locator("#id_name").fill("Анна Иванова")
+        page.locator("#id_email").fill("anna@tulpan.example")
+        page.locator("#id_phone").fill("+7 921 000-00-00")
+        page.locator("#id_subject").fill("Логи сервера")
+        page.locator("#id_description").fill("Прикладываю логи.")
+        big = FilePayload(
+            name="logs.bin", mimeType="application/octet-stream", buffer=b"\0" * (2 * LIMIT)
+        )
+        page.locator("#id_attachments").set_input_files([big])
+        page.locator("form button[type=submit]").last.click()
+        expect(page.locator("h1")).to_have_text("Слишком большой запрос")
+        browser.screenshot("413-too-large")

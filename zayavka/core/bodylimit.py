@@ -53,7 +53,6 @@ def refusal(request: HttpRequest) -> HttpResponse:
             {"limit": filesizeformat(max_request_bytes()), "LANGUAGE_CODE": language},
         )
     response = HttpResponse(html, status=413)
-    response["Connection"] = "close"
     if settings.SECURE_CSP:
         response["Content-Security-Policy"] = build_policy(settings.SECURE_CSP)
     return response
@@ -71,7 +70,8 @@ def _declared_length(scope: Scope) -> int | None:
 
 async def _send_refusal(scope: Scope, send: Send) -> None:
     response = refusal(ASGIRequest(scope, io.BytesIO()))  # headers and cookies only
-    headers = [(b"content-type", response["Content-Type"].encode())]
+    # The rest of the body is never read, so the connection cannot serve another request.
+    headers = [(b"content-type", response["Content-Type"].encode()), (b"connection", b"close")]
     headers += [
         (name.lower().encode("latin-1"), value.encode("latin-1"))
         for name, value in response.items()
