@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,12 +31,27 @@ def artifacts_dir() -> Path:
     return path
 
 
+# Chromium reports what the Content-Security-Policy refused both as a DOM event and as a
+# console error; every page a browser test opens is checked for either.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI} `
+    + `at ${e.sourceFile}:${e.lineNumber} ${e.sample}`);
+});
+"""
+
+
+def is_csp_violation(text: str) -> bool:
+    return "CSP violation" in text or "Content Security Policy" in text
+
+
 @dataclass
 class Browser:
     page: Page
     base_url: str
     shots: Path
     prefix: str
+    csp_violations: list[str] = field(default_factory=list)
 
     def open(self, path: str) -> None:
         self.page.goto(self.base_url + path)
@@ -70,11 +85,27 @@ def open_browser(
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         browser_context = chromium.new_context(timezone_id="Europe/Moscow", **context)
         browser_context.set_default_timeout(20_000)
+        browser_context.add_init_script(REPORT_CSP_VIOLATIONS)
+        browser = Browser(browser_context.new_page(), live_server.url, artifacts_dir(), prefix)
+
+        def on_console(message: Any) -> None:
+            if message.type == "error" and is_csp_violation(message.text):
+                browser.csp_violations.append(
+                    f"{message.page.url if message.page else ''}: {message.text}"
+                )
+
+        browser_context.on("console", on_console)
         try:
-            yield Browser(browser_context.new_page(), live_server.url, artifacts_dir(), prefix)
+            yield browser
         finally:
             browser_context.close()
             chromium.close()
             # The test's own queries ran while Playwright's loop was current, so Django
             # kept their connection apart from the thread's usual one: close it here.
             connections.close_all()
+        if browser.csp_violations:
+            pytest.fail(
+                "the Content-Security-Policy refused something:\n"
+                + "\n".join(dict.fromkeys(browser.csp_violations)),
+                pytrace=False,
+            )

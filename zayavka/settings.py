@@ -28,6 +28,15 @@ def _secret_key() -> str:
     return path.read_text(encoding="ascii").strip()
 
 
+def _pool_options() -> dict[str, object]:
+    max_size = env_int("ZAYAVKA_DB_POOL_MAX_SIZE", 10)
+    if max_size <= 0:
+        return {}
+    min_size = min(env_int("ZAYAVKA_DB_POOL_MIN_SIZE", 1), max_size)
+    timeout = float(env_str("ZAYAVKA_DB_POOL_TIMEOUT", "20"))
+    return {"pool": {"min_size": min_size, "max_size": max_size, "timeout": timeout}}
+
+
 def _database(url: str) -> dict[str, object]:
     if not url:
         return {
@@ -56,8 +65,15 @@ def _database(url: str) -> dict[str, object]:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        "CONN_MAX_AGE": env_int("ZAYAVKA_DB_CONN_MAX_AGE", 60),
+        # Every process keeps its own pool of at most ZAYAVKA_DB_POOL_MAX_SIZE connections
+        # (psycopg_pool). Under ASGI each request runs in a thread of its own, so
+        # persistent per-thread connections (CONN_MAX_AGE) piled up until PostgreSQL
+        # refused new ones; with the pool a request waits up to ZAYAVKA_DB_POOL_TIMEOUT
+        # seconds for a free connection instead. ZAYAVKA_DB_POOL_MAX_SIZE=0: no pool, a
+        # connection per request (behind PgBouncer).
+        "CONN_MAX_AGE": 0,
         "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": _pool_options(),
         # Django reads .iterator() (every select list of a form) through a named cursor:
         # three round trips instead of one, and unusable behind PgBouncer.
         "DISABLE_SERVER_SIDE_CURSORS": True,
@@ -96,6 +112,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "zayavka.core.bodylimit.LimitRequestBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -197,6 +215,21 @@ SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy on every response: our own scripts and styles only, no inline
+# code at all (htmx's indicator styles are switched off in base.html), so that an XSS
+# that slipped past the sanitiser still runs nothing. The public request form may be
+# framed by the sites in ZAYAVKA_EMBED_ORIGINS (portal/webform.py).
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+ZAYAVKA_EMBED_ORIGINS = env_list("ZAYAVKA_EMBED_ORIGINS", ["*"])
 
 # Background work: the worker runs the outbox dispatcher, the IMAP poller and, with Huey
 # as the scheduler, the periodic jobs the apps register (core.queue).
@@ -230,6 +263,12 @@ ZAYAVKA_AUTO_CLOSE_DAYS = env_int("ZAYAVKA_AUTO_CLOSE_DAYS", 3)
 # The largest attachment a channel accepts when the contract has no policy for it (R9);
 # 0 accepts none. Larger files are kept out of the thread and the sender is told.
 ZAYAVKA_MAX_ATTACHMENT_BYTES = env_int("ZAYAVKA_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024)
+# The largest request body the web server reads (a form with its files): larger ones are
+# answered 413 before their body is read (core/bodylimit.py). By default two attachments
+# of the largest size and 1 MiB of text; raise it with a contract that allows more.
+ZAYAVKA_MAX_REQUEST_BYTES = env_int(
+    "ZAYAVKA_MAX_REQUEST_BYTES", 2 * ZAYAVKA_MAX_ATTACHMENT_BYTES + 1024 * 1024
+)
 # Automatic mail (notices, acknowledgements) per recipient; beyond it rows are kept but
 # not sent, which stops mail loops and floods. 0: no cap. An agent's reply never counts.
 ZAYAVKA_AUTOMAIL_PER_HOUR = env_int("ZAYAVKA_AUTOMAIL_PER_HOUR", 20)

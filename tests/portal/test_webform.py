@@ -341,3 +341,47 @@ def test_a_forged_cross_site_post_does_not_speak_for_the_signed_in_client(
     ticket = Ticket.objects.get(subject="Удалите всё")
     assert ticket.verification == Verification.NONE
     assert ticket.requester_id != customers.world.oleg.pk
+
+
+def test_a_request_in_a_registered_clients_name_is_marked_unverified_wherever_it_shows(
+    client: Client, customers: Customers
+) -> None:
+    """Anyone may type Oleg's address into the public form. The request still reaches
+    Oleg and his manager (he must learn that someone wrote in his name, and the desk
+    replies to his address anyway), but every list and page says nothing confirms it."""
+    client.post(
+        "/portal/new/",
+        request_data(client, email="o.smirnov@romashka.ru", subject="Смените пароль бухгалтеру"),
+    )
+    forged = Ticket.objects.get(subject="Смените пароль бухгалтеру")
+    assert forged.verification == Verification.NONE
+    client.force_login(customers.oleg)
+    client.post("/portal/new/", request_data(client, subject="Мой настоящий запрос"))
+    own = Ticket.objects.get(subject="Мой настоящий запрос")
+    assert own.verification == Verification.AUTHENTICATED
+
+    def row(html: str, ticket: Ticket) -> str:
+        found = re.search(
+            rf"<tr>\s*<td><a href=\"/portal/t/{ticket.number}/\">.*?</tr>", html, re.S
+        )
+        assert found, ticket
+        return found.group(0)
+
+    for person in (customers.oleg, customers.maria):
+        client.force_login(person)
+        html = client.get("/portal/").content.decode()
+        assert 'class="unverified"' in row(html, forged)
+        assert 'class="unverified"' not in row(html, own)
+        page = client.get(f"/portal/t/{forged.number}/").content.decode()
+        assert "Unverified request." in page and "nothing confirms that" in page
+        assert "Unverified request." not in client.get(f"/portal/t/{own.number}/").content.decode()
+
+    client.force_login(customers.anna)
+    queue = client.get("/desk/q/all/").content.decode()
+    one_row = r"<tr>(?:(?!</tr>).)*/desk/t/{}/(?:(?!</tr>).)*</tr>"
+    forged_row = re.search(one_row.format(forged.number), queue, re.S)
+    own_row = re.search(one_row.format(own.number), queue, re.S)
+    assert forged_row and 'class="unverified"' in forged_row.group(0)
+    assert own_row and 'class="unverified"' not in own_row.group(0)
+    ticket_page = client.get(f"/desk/t/{forged.number}/").content.decode()
+    assert "The requester is not verified." in ticket_page

@@ -6,10 +6,17 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 
-from tests.factories import inbound
-from tests.personas import Agents, file_ticket
+from tests.factories import ContactFactory, inbound
+from tests.personas import Agents, file_ticket, portal_user
+from zayavka.accounts.models import Contact, User
+from zayavka.tickets.access import contact_sees
 from zayavka.tickets.actions import intake
-from zayavka.tickets.actions.relations import TicketsNotLinked, merge_tickets, relate_tickets
+from zayavka.tickets.actions.relations import (
+    TicketsNotLinked,
+    merge_tickets,
+    newcomers_by_merge,
+    relate_tickets,
+)
 from zayavka.tickets.inbound import ReplyHints
 from zayavka.tickets.models import (
     EventKind,
@@ -175,3 +182,86 @@ def test_links_to_tickets_the_agent_may_not_see_are_not_shown(
     assert "Секретный инцидент" not in html
     client.post(f"/desk/t/{open_one.number}/link/", {"relation": "parent", "other": secret.number})
     assert not TicketLink.objects.filter(kind="parent").exists()
+
+
+# --- A merge never lets a stranger in silently --------------------------------------------
+
+
+@pytest.fixture
+def strangers_ticket(agents: Agents) -> tuple[Ticket, Ticket, Contact]:
+    """A flagged stranger's ticket, and the victim's (Oleg's) ticket it would go into."""
+    w = agents.world
+    victim = file_ticket(w, "Доступ к бухгалтерии", "Пароль от 1С", team=w.team)
+    stranger = ContactFactory.create(name="Посторонний", email="x@evil.example")
+    portal_user(stranger, "x@evil.example")
+    flagged = file_ticket(w, "Re: Доступ к бухгалтерии", "и мне", team=w.team, requester=stranger)
+    return flagged, victim, stranger
+
+
+def test_merging_a_strangers_ticket_asks_by_name_and_keeps_them_out_by_default(
+    agents: Agents, client: Client, strangers_ticket: tuple[Ticket, Ticket, Contact]
+) -> None:
+    flagged, victim, stranger = strangers_ticket
+    portal_account = User.objects.get(email="x@evil.example")
+    client.force_login(agents.anna)
+    url = f"/desk/t/{flagged.number}/merge/"
+    page = client.post(url, {"other": str(victim.number)})
+    html = page.content.decode()
+    # Nothing merged yet: the agent is asked, naming who would gain access, unticked.
+    assert page.status_code == 200
+    flagged.refresh_from_db()
+    assert flagged.merged_into is None
+    assert f"Give Посторонний (x@evil.example) access to ticket #{victim.display_number}" in html
+    assert f'name="give_access" value="{stranger.pk}">' in html
+    assert f'name="give_access" value="{stranger.pk}" checked' not in html
+
+    client.post(url, {"other": str(victim.number), "decided": "1"})
+    flagged.refresh_from_db()
+    assert flagged.merged_into == victim
+    assert not victim.participants.filter(pk=stranger.pk).exists()
+    assert not contact_sees(stranger, victim)
+    event = victim.events.get(kind=EventKind.LINKED)
+    assert event.data["kept_out"] == [stranger.pk] and event.data["let_in"] == []
+
+    # The stranger signs in to the portal: the victim's ticket does not exist for them.
+    portal = Client(headers={"Accept-Language": "en"})
+    portal.force_login(portal_account)
+    assert portal.get(f"/portal/t/{victim.number}/").status_code == 404
+    assert f"/portal/t/{victim.number}/" not in portal.get("/portal/").content.decode()
+
+
+def test_a_ticked_name_is_let_in_and_the_history_says_so(
+    agents: Agents, client: Client, strangers_ticket: tuple[Ticket, Ticket, Contact]
+) -> None:
+    flagged, victim, stranger = strangers_ticket
+    client.force_login(agents.anna)
+    client.post(
+        f"/desk/t/{flagged.number}/merge/",
+        {"other": str(victim.number), "decided": "1", "give_access": str(stranger.pk)},
+    )
+    assert victim.participants.filter(pk=stranger.pk).exists()
+    assert contact_sees(stranger, victim)
+    assert victim.events.get(kind=EventKind.LINKED).data["let_in"] == [stranger.pk]
+
+
+def test_the_action_lets_nobody_new_in_unless_named(
+    agents: Agents, strangers_ticket: tuple[Ticket, Ticket, Contact]
+) -> None:
+    flagged, victim, stranger = strangers_ticket
+    assert newcomers_by_merge(flagged, victim) == [stranger]
+    before = set(victim.participants.all())
+    # An id the agent was not asked about (Maria, not in the flagged ticket) is ignored.
+    merge_tickets(flagged, victim, by=agents.anna, give_access=[agents.world.maria.pk])
+    assert set(victim.participants.all()) == before
+    assert not contact_sees(stranger, victim)
+
+
+def test_merging_a_colleagues_duplicate_needs_no_question(
+    agents: Agents, client: Client, pair: tuple[Ticket, Ticket]
+) -> None:
+    duplicate, stays = pair  # Maria manages Romashka: she sees the ticket that stays
+    client.force_login(agents.anna)
+    assert newcomers_by_merge(duplicate, stays) == []
+    response = client.post(f"/desk/t/{duplicate.number}/merge/", {"other": str(stays.number)})
+    assert response.status_code == 302
+    assert stays.participants.filter(pk=agents.world.maria.pk).exists()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +14,6 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -55,6 +57,23 @@ def _initial(contact: Contact | None) -> dict[str, object]:
     return initial
 
 
+def framable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The form may be shown in a frame by the sites in ZAYAVKA_EMBED_ORIGINS: both the
+    old X-Frame-Options and the CSP's frame-ancestors let it, the rest of the policy stays."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response.xframe_options_exempt = True
+        response._csp_config = {  # type: ignore[attr-defined]
+            **settings.SECURE_CSP,
+            "frame-ancestors": list(settings.ZAYAVKA_EMBED_ORIGINS) or ["'none'"],
+        }
+        return response
+
+    return wrapped
+
+
 def _csrf_passed(request: HttpRequest) -> bool:
     """Django's CSRF check, run by hand: see `new_request`."""
     check = CsrfViewMiddleware(lambda _request: HttpResponse())
@@ -62,7 +81,7 @@ def _csrf_passed(request: HttpRequest) -> bool:
 
 
 @csrf_exempt
-@xframe_options_exempt
+@framable
 @require_http_methods(["GET", "POST"])
 def new_request(request: HttpRequest) -> HttpResponse:
     """The form, also inside a provider's iframe, where browsers withhold our cookies
@@ -132,7 +151,7 @@ def _to_thanks(request: HttpRequest, number: int | None) -> HttpResponse:
     return redirect(url)
 
 
-@xframe_options_exempt
+@framable
 @require_GET
 def thanks(request: HttpRequest) -> HttpResponse:
     number = 0

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from zayavka.tickets.models import Ticket
+from zayavka.tickets.models import Ticket, Verification
 from zayavka.workspace.templatetags.desk import next_deadline
 
 ROW = (
@@ -24,7 +24,7 @@ ROW = (
     '<td><input type="checkbox" name="tickets" value="{pk}" aria-label="{select}"></td>'
     '<td class="num"><a href="{url}">{number}</a></td>'
     '<td class="subject"><a href="{url}">{subject}</a>{flag}</td>'
-    "<td>{requester}{organization}</td>"
+    "<td>{requester}{unverified}{organization}</td>"
     '<td><span class="badge state-{state}">{status}</span></td>'
     '<td><span class="prio prio-{priority_slug}">{priority}</span></td>'
     "<td>{assignee}{team}</td>"
@@ -43,7 +43,12 @@ def ticket_rows(tickets: list[Ticket]) -> SafeString:
     url = reverse("workspace:ticket", args=[_NUMBER])
     zone = timezone.get_current_timezone()
     now = timezone.now()
-    labels = {"flagged": _("flagged"), "select": _("Select ticket %(number)s")}
+    labels = {
+        "flagged": _("flagged"),
+        "select": _("Select ticket %(number)s"),
+        "unverified": _("unverified"),
+        "unverified_title": _("Nothing proves who sent this request"),
+    }
     rows = "".join(_row(t, url, zone, now, labels) for t in tickets)
     return mark_safe(rows)  # noqa: S308 — every value in a row went through _e
 
@@ -81,6 +86,12 @@ def _row(ticket: Ticket, url: str, zone: tzinfo, now: datetime, labels: dict[str
         subject=_e(ticket.subject),
         flag=flag,
         requester=_e(ticket.requester),
+        unverified=(
+            f' <span class="unverified" title="{_e(labels["unverified_title"])}">'
+            f"{_e(labels['unverified'])}</span>"
+            if ticket.verification == Verification.NONE
+            else ""
+        ),
         organization=_small(ticket.organization),
         state=_e(ticket.state),
         status=_e(ticket.status),

@@ -122,3 +122,29 @@
     event.detail.parameters.composing = reply && reply.value.trim() ? "1" : "";
   });
 })();
+
+// --- A post too large for the desk ------------------------------------------------------
+// The server refuses a body over its limit with 413 before reading it (core/bodylimit.py);
+// htmx swaps no error answer, so its explanation is shown above the form that was sent,
+// whose text and files stay as they were.
+(function () {
+  "use strict";
+  if (window.zayavkaTooLarge) return;
+  window.zayavkaTooLarge = true;
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr || xhr.status !== 413) return;
+    var page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+    var reason = page.querySelector("[data-refusal]");
+    var form = event.detail.elt.closest("form") || event.detail.elt;
+    var box = form.querySelector(".too-large");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "errors too-large";
+      box.setAttribute("role", "alert");
+      form.insertBefore(box, form.firstChild);
+    }
+    box.textContent = reason ? reason.textContent.trim() : xhr.statusText;
+  });
+})();

@@ -4,13 +4,14 @@ and records the change in the history of both."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from zayavka.accounts.models import Channel, User
+from zayavka.accounts.models import Channel, Contact, User
 from zayavka.tickets import access, catalog
 from zayavka.tickets.actions.events import record_event
 from zayavka.tickets.actions.tickets import change_status
@@ -27,17 +28,39 @@ class TicketsNotLinked(ValueError):
         self.code = code
 
 
-def merge_tickets(source: Ticket, target: Ticket, *, by: User, at: datetime | None = None) -> None:
+def newcomers_by_merge(source: Ticket, target: Ticket) -> list[Contact]:
+    """The source's requester and participants who do not see the target in the portal
+    today: merging would let them read its whole conversation and files, so it is done
+    for each of them only when the agent confirms it by name (`merge_tickets`)."""
+    people = {source.requester_id, *source.participants.values_list("pk", flat=True)} - {None}
+    return [
+        contact
+        for contact in Contact.objects.filter(pk__in=people).order_by("name", "pk")
+        if not access.contact_sees(contact, target)
+    ]
+
+
+def merge_tickets(
+    source: Ticket,
+    target: Ticket,
+    *,
+    by: User,
+    give_access: Collection[int] = (),
+    at: datetime | None = None,
+) -> None:
     """Merge `source` into `target`: the source is closed with `merged_into` set, a MERGED
     link joins them, and both tickets record it (LINKED events; the source's STATUS
     event says "merged").
 
     The source's messages stay on the source, where they were received, so that its
     history keeps reading as it happened; the target's thread shows them too (see
-    `thread_tickets`). The source's requester and participants take part in the target,
-    so that their replies to the source's mail thread into the target. Nobody is
-    emailed. TicketsNotLinked for a merge into itself, from or into a merged ticket;
-    PermissionDenied when `by` may not work on both.
+    `thread_tickets`). The source's requester and participants who already see the
+    target take part in it, so that their replies to the source's mail thread into the
+    target. Anyone else (`newcomers_by_merge`) joins only when their contact id is in
+    `give_access`, the agent's explicit confirmation: a merge never lets a stranger
+    read a ticket silently. The target's LINKED event lists who was let in and who was
+    kept out. Nobody is emailed. TicketsNotLinked for a merge into itself, from or into
+    a merged ticket; PermissionDenied when `by` may not work on both.
     """
     if source.pk == target.pk:
         raise TicketsNotLinked("self")
@@ -55,6 +78,9 @@ def merge_tickets(source: Ticket, target: Ticket, *, by: User, at: datetime | No
             raise TicketsNotLinked("target_merged")
         now = at or timezone.now()
         contacts = {source.requester_id, *source.participants.values_list("pk", flat=True)}
+        newcomers = {contact.pk for contact in newcomers_by_merge(source, target)}
+        let_in = newcomers & set(give_access)
+        contacts = (contacts - newcomers) | let_in
         known = set(target.participants.values_list("pk", flat=True))
         Ticket.participants.through.objects.bulk_create(
             [
@@ -62,6 +88,9 @@ def merge_tickets(source: Ticket, target: Ticket, *, by: User, at: datetime | No
                 for pk in sorted(contacts - known - {None})
             ]
         )
+        access_data: dict[str, object] = {}
+        if newcomers:
+            access_data = {"let_in": sorted(let_in), "kept_out": sorted(newcomers - let_in)}
         TicketLink.objects.get_or_create(source=source, target=target, kind=TicketLink.Kind.MERGED)
         source.merged_into = target
         source.updated_at = max(source.updated_at, now)
@@ -80,7 +109,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, by: User, at: datetime | No
             actor_user=by,
             channel=Channel.AGENT,
             at=now,
-            data={"kind": "merged_from", "ticket": source.number},
+            data={"kind": "merged_from", "ticket": source.number, **access_data},
         )
         if source.state != StatusCategory.CLOSED:
             change_status(

@@ -307,8 +307,16 @@ def merge(request: HttpRequest, number: int) -> HttpResponse:
     if other is None:
         messages.error(request, _("There is no ticket with that number that you may work on."))
         return _done(request, ticket)
+    mergeable = ticket.pk != other.pk and ticket.merged_into_id is other.merged_into_id is None
+    newcomers = relations.newcomers_by_merge(ticket, other) if mergeable else []
+    if newcomers and request.POST.get("decided") != "1":
+        # Merging would let these people read the other ticket: the agent says, for
+        # each by name, whether it should (unticked by default) before anything changes.
+        return _render(request, ticket, merge_confirm={"other": other, "newcomers": newcomers})
+    allowed = {contact.pk for contact in newcomers}
+    give_access = {int(v) for v in request.POST.getlist("give_access") if v.isdigit()}
     try:
-        relations.merge_tickets(ticket, other, by=request.user)
+        relations.merge_tickets(ticket, other, by=request.user, give_access=give_access & allowed)
     except relations.TicketsNotLinked as exc:
         messages.error(request, str(REFUSALS[exc.code]))
         return _done(request, ticket)

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
 
 from zayavka.core.demo import DEMO_LOGINS, demo_needed, load_demo
 
@@ -27,6 +28,12 @@ class Command(BaseCommand):
         demo = settings.ZAYAVKA_DEMO and not options["no_demo"] and demo_needed()
         if demo:
             load_demo()
+        # From here on this process only supervises: give its database connections back,
+        # pool included, so that it holds none of PostgreSQL's for as long as it runs.
+        for connection in connections.all(initialized_only=True):
+            connection.close()
+            if close_pool := getattr(connection, "close_pool", None):
+                close_pool()
         procs = []
         if not options["no_worker"]:
             worker = [sys.executable, "-m", "zayavka.cli", "worker"]
