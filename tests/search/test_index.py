@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from zayavka.search import FullTextIndex
 
@@ -90,3 +92,13 @@ def test_search_among_keys(index: FullTextIndex) -> None:
     ]
     assert keys(index, "ошибка", among=[]) == []
     assert keys(index, "почта", among=[5]) == [5]
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=200), st.booleans(), st.sampled_from(["all", "any"]))
+def test_any_text_is_a_valid_query_on_the_back_end(
+    index: FullTextIndex, text: str, prefix: bool, match: str
+) -> None:
+    index.search(text, prefix=prefix, match=match)  # type: ignore[arg-type]
