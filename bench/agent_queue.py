@@ -174,8 +174,8 @@ def fill(count: int, ids: dict[str, Any]) -> None:
     from django.utils import timezone
 
     from zayavka.accounts.models import Contact
-    from zayavka.tickets.models import Category, Message, Priority, Status, Ticket
     from zayavka.tickets import fulltext
+    from zayavka.tickets.models import Category, Message, Priority, Status, Ticket
 
     statuses: dict[str, list[int]] = {}
     for pk, category in Status.objects.order_by("pk").values_list("pk", "category"):

@@ -188,7 +188,8 @@ def test_rare_words_are_looked_up_first_and_common_ones_joined_in_the_queues_ord
     agents: Agents, client: Client, monkeypatch: pytest.MonkeyPatch, tickets: dict[str, Ticket]
 ) -> None:
     """A rare word's few tickets are read from the index first and taken by id; a
-    common word stays a subquery of the page's query. Either way the same tickets."""
+    common word is tested on each ticket of the page's query. Either way the same
+    tickets."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's plan")
     client.force_login(agents.anna)

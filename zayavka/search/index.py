@@ -228,6 +228,28 @@ class FullTextIndex:
             )
         return f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s", [query.fts5()]  # noqa: S608
 
+    def row_matches_sql(
+        self, text: str | Query, outer_key: str, *, prefix: bool = False, match: Match = "all"
+    ) -> tuple[str, list[Any]] | None:
+        """A condition on an outer query's row, whose key is the SQL `outer_key` (as
+        `"tickets_ticket"."id"`): its document matches. For a query that matches many
+        documents, tested row by row in the outer query's order until a page is full;
+        None when the text has no terms."""
+        query = text if isinstance(text, Query) else self.query(text, prefix=prefix, match=match)
+        if not query:
+            return None
+        if connection.vendor == "postgresql":
+            return (
+                f"EXISTS (SELECT 1 FROM {self.table} WHERE key = {outer_key} "  # noqa: S608
+                "AND document @@ %s::tsquery)",
+                [query.tsquery()],
+            )
+        return (
+            f"EXISTS (SELECT 1 FROM {self.table} WHERE {self.table} MATCH %s "  # noqa: S608
+            f"AND rowid = {outer_key})",
+            [query.fts5()],
+        )
+
     def search(
         self,
         text: str | Query,

@@ -19,12 +19,13 @@ import re
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from zayavka.accounts.models import ContactAddress
 from zayavka.accounts.normalize import email_key, phone_key
 from zayavka.core.refcache import cached
+from zayavka.search import Query
 from zayavka.tickets.fulltext import TICKETS
 from zayavka.tickets.models import Ticket
 from zayavka.tickets.threading import ticket_number_from_subject
@@ -34,9 +35,9 @@ MAX_QUERY_CHARS = 500
 
 _PHONE = re.compile(r"^\+?[\d\s()\-]{7,20}$")
 
-# Up to this many matches, the matching ids are read first (from the GIN index) and the
-# queue takes them by primary key; beyond, PostgreSQL joins the index's matches to the
-# queue as its statistics say, usually walking the queue's own index in its order.
+# Up to this many matches, the matching ids are read first (from the index) and the
+# queue takes them by primary key; beyond, each ticket is tested in the queue's own
+# index order, where one in (tickets / matches) matches and a page fills quickly.
 SPARSE_MATCHES = 2_000
 # A query PostgreSQL's statistics say matches more than this share of the tickets is
 # common without asking the index (collecting the matches of a word in a third of a
@@ -47,10 +48,10 @@ COMMON_SHARE = 0.01
 def ticket_condition(query: str) -> Q | None:
     """The condition a ticket meets when the query finds it; None for an empty query.
 
-    On PostgreSQL a query's rare words are looked up first, as at most SPARSE_MATCHES
-    ids taken by primary key; a common one stays a subquery, so that the queue keeps its
-    own order and index and stops at a page. On SQLite the index's matches are a
-    subquery (FTS5 returns them at once)."""
+    A query's rare words are looked up first, as at most SPARSE_MATCHES ids taken by
+    primary key; a common one is a condition on each ticket row, so that the queue
+    keeps its own order and index and stops at a page (PostgreSQL's statistics tell a
+    common word). On SQLite the matches are a subquery that FTS5 answers at once."""
     query = " ".join(query[:MAX_QUERY_CHARS].split())
     if not query:
         return None
@@ -61,9 +62,9 @@ def ticket_condition(query: str) -> Q | None:
     requesters = _requesters_by_address(query)
     if requesters is not None:
         condition |= Q(requester_id__in=requesters)
-    found = TICKETS.keys_sql(query, prefix=True)
-    if found is not None:
-        condition |= _documents_matching(*found)
+    words = TICKETS.query(query, prefix=True)
+    if words:
+        condition |= _documents_matching(words)
     return condition
 
 
@@ -75,22 +76,37 @@ def matching_ticket_ids(query: str) -> QuerySet[Any] | None:
     return Ticket.objects.filter(condition).values("pk").order_by()
 
 
-def _documents_matching(sql: str, params: list[Any]) -> Q:
-    matches = RawSQL(sql, params)  # noqa: S611 — the query is a parameter; the table is ours
-    if connection.vendor != "postgresql":
-        return Q(pk__in=matches)
-    if _estimated_rows(sql, params) / _tickets_estimate() >= COMMON_SHARE:
-        return Q(pk__in=matches)
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The few matches come from the index: left to itself, PostgreSQL may read the
-        # whole table in search of rows that are not there.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"{sql} LIMIT %s", [*params, SPARSE_MATCHES + 1])
-        ids = [row[0] for row in cursor.fetchall()]
-        cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+def _documents_matching(query: Query) -> Q:
+    """Tickets whose document matches: on PostgreSQL their ids when they are few (read
+    from the index first), else a condition tested on each ticket in the queue's
+    order; on SQLite the index's matches as a subquery."""
+    found = TICKETS.keys_sql(query)
+    assert found is not None
+    sql, params = found
+    if connection.vendor == "postgresql":
+        if _estimated_rows(sql, params) / _tickets_estimate() >= COMMON_SHARE:
+            return _each_row(query)
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The few matches come from the index: left to itself, PostgreSQL may read
+            # the whole table in search of rows that are not there.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"{sql} LIMIT %s", [*params, SPARSE_MATCHES + 1])
+            ids = [row[0] for row in cursor.fetchall()]
+            cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+    else:
+        # FTS5 tested row by row (MATCH with rowid =) reads the term's postings for each
+        # row: slower than taking every match at once (bench/README.md).
+        return Q(pk__in=RawSQL(sql, params))  # noqa: S611 — the query is a parameter
     if len(ids) > SPARSE_MATCHES:
-        return Q(pk__in=matches)
+        return _each_row(query)
     return Q(pk__in=ids)
+
+
+def _each_row(query: Query) -> Q:
+    table = Ticket._meta.db_table
+    condition = TICKETS.row_matches_sql(query, f'"{table}"."id"')
+    assert condition is not None
+    return Q(RawSQL(*condition, output_field=BooleanField()))  # noqa: S611 — parameters
 
 
 def _tickets_estimate() -> float:
