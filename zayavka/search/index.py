@@ -10,7 +10,8 @@ terms (normalize.py), space-separated:
   terms (written as a literal, not parsed by a configuration: `'simple'` in effect),
   with a GIN index, ranked with `ts_rank` and the same weights.
 
-So both back ends find the same documents for a query; only the ranking formula differs.
+So both back ends find the same documents for a query, and rank them alike: the best
+candidates of the back end's own ranking are scored in Python with BM25F (rank.py).
 Writes go through the default connection, inside whatever transaction the caller has
 open: an action that changes a document's source updates its index in the same
 transaction, and a rollback takes both back.
@@ -19,6 +20,7 @@ transaction, and a rollback takes both back.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -26,6 +28,7 @@ from django.db import connection
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models import QuerySet
 
+from zayavka.search import rank
 from zayavka.search.normalize import Normaliser, normaliser
 from zayavka.search.query import Match, Query, build
 
@@ -37,6 +40,10 @@ _MAX_POSITION = 16_383
 _MAX_POSITIONS_PER_TERM = 255
 _WEIGHTS = "ABCD"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+# The back end's best this many documents are ranked by BM25F (rank.py).
+CANDIDATES = 50
+# How long a process keeps the index's size and terms' document frequencies.
+STATS_SECONDS = 60.0
 _TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '-_.:/'"
 
 Keys = QuerySet[Any] | Sequence[int]
@@ -68,6 +75,8 @@ class FullTextIndex:
             raise ValueError("one weight per field")
         self._normaliser = using
         self._columns = [f"f{i}" for i in range(len(self.fields))]
+        # Collection statistics for ranking: key -> (when, values).
+        self._stats: dict[str, tuple[float, tuple[float, ...]]] = {}
 
     @property
     def normaliser(self) -> Normaliser:
@@ -258,16 +267,34 @@ class FullTextIndex:
         prefix: bool = False,
         match: Match = "all",
         among: Keys | None = None,
+        candidates: int = CANDIDATES,
     ) -> list[tuple[int, float]]:
         """The best-matching documents, best first: (key, score), a higher score being
-        better (bm25 on SQLite, ts_rank on PostgreSQL: compare scores within one
-        answer only). `match="any"` finds documents with any of the terms, ranked by
-        how well they match; `among` restricts the answer to these keys (a list, or a
-        query set of one column: `Article.objects.filter(public=True).values("pk")`).
-        Ties go to the lower key. A query with no terms finds nothing."""
+        better. `match="any"` finds documents with any of the terms, ranked by how well
+        they match; `among` restricts the answer to these keys (a list, or a query set
+        of one column: `Article.objects.filter(public=True).values("pk")`). A query
+        with no terms finds nothing.
+
+        The score is BM25F computed in Python (rank.py) over the stored terms of the
+        best `candidates` documents by the back end's own ranking (bm25 on SQLite,
+        ts_rank on PostgreSQL): the same candidates give the same scores and order on
+        both back ends. Ties go to the lower key."""
         query = text if isinstance(text, Query) else self.query(text, prefix=prefix, match=match)
         if not query or limit <= 0:
             return []
+        found = self.search_native(query, max(limit, candidates), among=among)
+        if not found:
+            return []
+        stored = self.stored_terms([key for key, _score in found])
+        return rank.rank(
+            stored, query.groups, query.prefix, self.weights, self.collection(query), limit
+        )
+
+    def search_native(
+        self, query: Query, limit: int, *, among: Keys | None = None
+    ) -> list[tuple[int, float]]:
+        """The back end's own ranking (bm25 on SQLite, ts_rank on PostgreSQL): scores
+        comparable within one answer only, and not between back ends."""
         restrict, params = "", []
         if among is not None:
             if isinstance(among, QuerySet):
@@ -298,6 +325,39 @@ class FullTextIndex:
                 [query.fts5(), *params, limit],
             )
             return [(int(k), float(s)) for k, s in cursor.fetchall()]
+
+    def collection(self, query: Query) -> rank.Collection:
+        """The index's size, average field lengths and the query groups' document
+        frequencies, counted alike on both back ends; kept STATS_SECONDS per process."""
+        now = time.monotonic()
+        sizes = self._stats.get("")
+        if sizes is None or now - sizes[0] > STATS_SECONDS:
+            lengths = ", ".join(
+                f"avg(length({c}) - length(replace({c}, ' ', '')) + 1)" for c in self._columns
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT count(*), {lengths} FROM {self.table}")  # noqa: S608
+                row = cursor.fetchone()
+            sizes = (now, (int(row[0]), *[float(v or 0) for v in row[1:]]))
+            self._stats[""] = sizes
+        documents, *averages = sizes[1]
+        frequencies = []
+        last = len(query.groups) - 1
+        for index, group in enumerate(query.groups):
+            one = Query((group,), prefix=query.prefix and index == last)
+            key = one.fts5()
+            cached = self._stats.get(key)
+            if cached is None or now - cached[0] > STATS_SECONDS:
+                found = self.keys_sql(one)
+                assert found is not None
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SELECT count(*) FROM ({found[0]}) AS m", found[1])  # noqa: S608
+                    cached = (now, (int(cursor.fetchone()[0]),))
+                if len(self._stats) > 10_000:
+                    self._stats.clear()
+                self._stats[key] = cached
+            frequencies.append(int(cached[1][0]))
+        return rank.Collection(int(documents), averages, frequencies)
 
     def _pg_weights(self) -> list[float]:
         """ts_rank's weights array: D, C, B, A; the fields are A, B, … in order."""

@@ -4,7 +4,7 @@ Words are looked up in the tickets' full-text index (zayavka/tickets/fulltext.py
 the desk's one normaliser (zayavka.search) turns both the tickets and the query into
 terms (stems, «ё» as «е», codes such as `0x800CCC0F` or `E-02` whole), so SQLite (FTS5)
 and PostgreSQL (tsvector) find the same tickets. Every word must match; the last one
-also as a prefix, so that a half-typed word finds.
+also as a prefix when the words as typed find nothing, so that a half-typed word finds.
 
 A ticket number, an email address or a phone number in the query are also looked up
 exactly, by index. The result is a condition on the queue's tickets: sorting and paging
@@ -50,8 +50,8 @@ def ticket_condition(query: str) -> Q | None:
 
     A query's rare words are looked up first, as at most SPARSE_MATCHES ids taken by
     primary key; a common one is a condition on each ticket row, so that the queue
-    keeps its own order and index and stops at a page (PostgreSQL's statistics tell a
-    common word). On SQLite the matches are a subquery that FTS5 answers at once."""
+    keeps its own order and index and stops at a page (on PostgreSQL its statistics
+    tell a common word before any is read)."""
     query = " ".join(query[:MAX_QUERY_CHARS].split())
     if not query:
         return None
@@ -62,9 +62,8 @@ def ticket_condition(query: str) -> Q | None:
     requesters = _requesters_by_address(query)
     if requesters is not None:
         condition |= Q(requester_id__in=requesters)
-    words = TICKETS.query(query, prefix=True)
-    if words:
-        condition |= _documents_matching(words)
+    if TICKETS.query(query):
+        condition |= _documents_matching(query)
     return condition
 
 
@@ -76,30 +75,50 @@ def matching_ticket_ids(query: str) -> QuerySet[Any] | None:
     return Ticket.objects.filter(condition).values("pk").order_by()
 
 
-def _documents_matching(query: Query) -> Q:
-    """Tickets whose document matches: on PostgreSQL their ids when they are few (read
-    from the index first), else a condition tested on each ticket in the queue's
-    order; on SQLite the index's matches as a subquery."""
-    found = TICKETS.keys_sql(query)
-    assert found is not None
-    sql, params = found
-    if connection.vendor == "postgresql":
-        if _estimated_rows(sql, params) / _tickets_estimate() >= COMMON_SHARE:
-            return _each_row(query)
-        with transaction.atomic(), connection.cursor() as cursor:
-            # The few matches come from the index: left to itself, PostgreSQL may read
-            # the whole table in search of rows that are not there.
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(f"{sql} LIMIT %s", [*params, SPARSE_MATCHES + 1])
-            ids = [row[0] for row in cursor.fetchall()]
-            cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
-    else:
-        # FTS5 tested row by row (MATCH with rowid =) reads the term's postings for each
-        # row: slower than taking every match at once (bench/README.md).
-        return Q(pk__in=RawSQL(sql, params))  # noqa: S611 — the query is a parameter
-    if len(ids) > SPARSE_MATCHES:
+def _documents_matching(text: str) -> Q:
+    """Tickets whose document holds every word of the text: their ids when they are few
+    (read from the index first), else a condition tested on each ticket in the queue's
+    order, which fills a page after a few rows.
+
+    The last word is matched as a prefix only when the words as typed find nothing (it
+    is then half-typed): a whole word is found by its stem, and a prefix is costly to
+    test row by row (FTS5 gathers every term under it for each row)."""
+    query = TICKETS.query(text)
+    if connection.vendor == "postgresql" and _common(query):
         return _each_row(query)
-    return Q(pk__in=ids)
+    ids = _first_ids(query)
+    if not ids:
+        typed = TICKETS.query(text, prefix=True)
+        if typed.prefix:
+            query, ids = typed, _first_ids(typed)
+    if len(ids) <= SPARSE_MATCHES:
+        return Q(pk__in=ids)
+    if query.prefix and connection.vendor != "postgresql":
+        sql, params = TICKETS.keys_sql(query) or ("", [])
+        return Q(pk__in=RawSQL(sql, params))  # noqa: S611 — the query is a parameter
+    return _each_row(query)
+
+
+def _first_ids(query: Query) -> list[int]:
+    """The first SPARSE_MATCHES + 1 matches' keys, from the index."""
+    sql, params = TICKETS.keys_sql(query) or ("", [])
+    if not sql:
+        return []
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Left to itself, PostgreSQL may read the whole table in search of the rows.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"{sql} LIMIT %s", [*params, SPARSE_MATCHES + 1])
+        ids = [int(row[0]) for row in cursor.fetchall()]
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+    return ids
+
+
+def _common(query: Query) -> bool:
+    """PostgreSQL's statistics put the query's matches above COMMON_SHARE."""
+    sql, params = TICKETS.keys_sql(query) or ("", [])
+    return _estimated_rows(sql, params) / _tickets_estimate() >= COMMON_SHARE
 
 
 def _each_row(query: Query) -> Q:
