@@ -226,7 +226,7 @@ def measure(tickets: int, runs: int) -> dict[str, object]:
     from zayavka.workspace import search
 
     # There is no ticket table here: the index's size is the desk's.
-    search._tickets_estimate = lambda: float(tickets)  # type: ignore[assignment]
+    search._tickets_estimate = lambda: float(tickets)
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TABLE bench_ticket (id bigint PRIMARY KEY, updated_at bigint NOT NULL)"
