@@ -349,8 +349,7 @@ def _page(text: str) -> list[tuple[int]]:
     assert isinstance(condition, Q)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM bench_ticket WHERE {sql} "
-            "ORDER BY updated_at DESC LIMIT 51",
+            f"SELECT id FROM bench_ticket WHERE {sql} ORDER BY updated_at DESC LIMIT 51",
             params,
         )
         return cursor.fetchall()

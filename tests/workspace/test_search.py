@@ -210,3 +210,19 @@ def test_rare_words_are_looked_up_first_and_common_ones_joined_in_the_queues_ord
     monkeypatch.setattr(search, "SPARSE_MATCHES", 0)  # more matches than the ids taken
     assert found(client, "сервер") == rare
     assert found(client, "Волков") == {"Вопрос по договору"}
+
+
+@pytest.mark.django_db
+def test_each_way_of_applying_the_words_finds_the_same_tickets(
+    agents: Agents, client: Client, monkeypatch: pytest.MonkeyPatch, tickets: dict[str, Ticket]
+) -> None:
+    """Ids first, every match as a subquery, or each row tested in the queue's order
+    (which one depends on how many tickets match): the same tickets on either back end."""
+    client.force_login(agents.anna)
+    expected = {"сервер": {"Упал сервер 1С"}, "бухгал": {"Упал сервер 1С"}, "печать": set()}
+    for sparse, dense, common in [(2_000, 0.1, 0.01), (0, 1.0, 10**9), (0, 0.0, 0)]:
+        monkeypatch.setattr(search, "SPARSE_MATCHES", sparse)
+        monkeypatch.setattr(search, "DENSE_SHARE", dense)
+        monkeypatch.setattr(search, "COMMON_SHARE", common)
+        for query, subjects in expected.items():
+            assert found(client, query) == subjects, (query, sparse, dense)

@@ -10,8 +10,8 @@ terms (normalize.py), space-separated:
   terms (written as a literal, not parsed by a configuration: `'simple'` in effect),
   with a GIN index, ranked with `ts_rank` and the same weights.
 
-So both back ends find the same documents for a query, and rank them alike: the best
-candidates of the back end's own ranking are scored in Python with BM25F (rank.py).
+So both back ends find the same documents for a query, and `search` ranks them alike:
+from each term's matches, then with BM25F over the stored terms, in Python (rank.py).
 Writes go through the default connection, inside whatever transaction the caller has
 open: an action that changes a document's source updates its index in the same
 transaction, and a rollback takes both back.
@@ -40,10 +40,11 @@ _MAX_POSITION = 16_383
 _MAX_POSITIONS_PER_TERM = 255
 _WEIGHTS = "ABCD"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
-# The back end's best this many documents are ranked by BM25F (rank.py).
-CANDIDATES = 50
+# This many best pre-scored documents are ranked by BM25F (rank.py).
+CANDIDATES = 100
 # How long a process keeps the index's size and terms' document frequencies.
 STATS_SECONDS = 60.0
+STATS_MIN_DOCUMENTS = 5_000
 _TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '-_.:/'"
 
 Keys = QuerySet[Any] | Sequence[int]
@@ -275,20 +276,96 @@ class FullTextIndex:
         of one column: `Article.objects.filter(public=True).values("pk")`). A query
         with no terms finds nothing.
 
-        The score is BM25F computed in Python (rank.py) over the stored terms of the
-        best `candidates` documents by the back end's own ranking (bm25 on SQLite,
-        ts_rank on PostgreSQL): the same candidates give the same scores and order on
-        both back ends. Ties go to the lower key."""
+        Ranked alike on both back ends: each query term's matching keys are read (in the
+        whole document and in the first field), the documents are pre-scored by the
+        rarity of the terms they hold (idf, more in the first field), the best
+        `candidates` are scored with BM25F over their stored terms (rank.py), and ties
+        go to the lower key. Reads every match of each term: meant for indexes of up
+        to some hundred thousand documents (a knowledge base); for more, filter with
+        `keys_sql` or `row_matches_sql`."""
         query = text if isinstance(text, Query) else self.query(text, prefix=prefix, match=match)
         if not query or limit <= 0:
             return []
-        found = self.search_native(query, max(limit, candidates), among=among)
-        if not found:
+        allowed = self._allowed(among)
+        if allowed is not None and not allowed:
             return []
-        stored = self.stored_terms([key for key, _score in found])
-        return rank.rank(
-            stored, query.groups, query.prefix, self.weights, self.collection(query), limit
-        )
+        everywhere, in_first = self._matches_by_group(query)
+        pools = [keys if allowed is None else keys & allowed for keys in everywhere]
+        pool = set.intersection(*pools) if query.match == "all" else set().union(*pools)
+        if not pool:
+            return []
+        documents, averages = self._sizes()
+        frequencies = [len(keys) for keys in everywhere]
+        idf = [rank.idf(documents, df) for df in frequencies]
+        bonus = self.weights[0] / sum(self.weights) if len(self.weights) > 1 else 0.0
+        prescore: dict[int, float] = dict.fromkeys(pool, 0.0)
+        for weight, keys, first in zip(idf, pools, in_first, strict=True):
+            for key in keys & pool:
+                prescore[key] += weight * (1 + (bonus if key in first else 0.0))
+        best = sorted(prescore, key=lambda key: (-round(prescore[key], 9), key))
+        stored = self.stored_terms(best[: max(limit, candidates)])
+        collection = rank.Collection(documents, averages, frequencies)
+        return rank.rank(stored, query.groups, query.prefix, self.weights, collection, limit)
+
+    def _allowed(self, among: Keys | None) -> set[int] | None:
+        if among is None:
+            return None
+        if isinstance(among, QuerySet):
+            return {int(next(iter(row.values()))) for row in among.order_by().values()}
+        return {int(key) for key in among}
+
+    def _matches_by_group(self, query: Query) -> tuple[list[set[int]], list[set[int]]]:
+        """Per query group, the keys of the documents holding it, and of those holding
+        it in the first field; one statement."""
+        postgres = connection.vendor == "postgresql"
+        parts: list[str] = []
+        params: list[Any] = []
+        last = len(query.groups) - 1
+        for index, group in enumerate(query.groups):
+            one = Query((group,), prefix=query.prefix and index == last)
+            for scope in (0, 1) if len(self.fields) > 1 else (0,):
+                tag = index * 2 + scope
+                if postgres:
+                    literal = one.tsquery()
+                    if scope:
+                        literal = one.tsquery(weight="A")
+                    parts.append(
+                        f"SELECT key, {tag} FROM {self.table} WHERE document @@ %s::tsquery"  # noqa: S608
+                    )
+                    params.append(literal)
+                else:
+                    expression = one.fts5()
+                    if scope:
+                        expression = f"{self._columns[0]} : ({expression})"
+                    parts.append(
+                        f"SELECT rowid, {tag} FROM {self.table} WHERE {self.table} MATCH %s"  # noqa: S608
+                    )
+                    params.append(expression)
+        everywhere: list[set[int]] = [set() for _ in query.groups]
+        in_first: list[set[int]] = [set() for _ in query.groups]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for key, tag in cursor.fetchall():
+                (in_first if tag % 2 else everywhere)[tag // 2].add(int(key))
+        return everywhere, in_first
+
+    def _sizes(self) -> tuple[int, list[float]]:
+        """How many documents, and their fields' average lengths in terms; kept
+        STATS_SECONDS per process for an index of STATS_MIN_DOCUMENTS or more."""
+        now = time.monotonic()
+        sizes = self._stats.get("")
+        if sizes is None or now - sizes[0] > STATS_SECONDS:
+            lengths = ", ".join(
+                f"avg(length({c}) - length(replace({c}, ' ', '')) + 1)" for c in self._columns
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT count(*), {lengths} FROM {self.table}")  # noqa: S608
+                row = cursor.fetchone()
+            sizes = (now, (int(row[0]), *[round(float(v or 0), 6) for v in row[1:]]))
+            if sizes[1][0] >= STATS_MIN_DOCUMENTS:  # a small index is counted each time
+                self._stats[""] = sizes
+        documents, *averages = sizes[1]
+        return int(documents), list(averages)
 
     def search_native(
         self, query: Query, limit: int, *, among: Keys | None = None
@@ -325,39 +402,6 @@ class FullTextIndex:
                 [query.fts5(), *params, limit],
             )
             return [(int(k), float(s)) for k, s in cursor.fetchall()]
-
-    def collection(self, query: Query) -> rank.Collection:
-        """The index's size, average field lengths and the query groups' document
-        frequencies, counted alike on both back ends; kept STATS_SECONDS per process."""
-        now = time.monotonic()
-        sizes = self._stats.get("")
-        if sizes is None or now - sizes[0] > STATS_SECONDS:
-            lengths = ", ".join(
-                f"avg(length({c}) - length(replace({c}, ' ', '')) + 1)" for c in self._columns
-            )
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT count(*), {lengths} FROM {self.table}")  # noqa: S608
-                row = cursor.fetchone()
-            sizes = (now, (int(row[0]), *[float(v or 0) for v in row[1:]]))
-            self._stats[""] = sizes
-        documents, *averages = sizes[1]
-        frequencies = []
-        last = len(query.groups) - 1
-        for index, group in enumerate(query.groups):
-            one = Query((group,), prefix=query.prefix and index == last)
-            key = one.fts5()
-            cached = self._stats.get(key)
-            if cached is None or now - cached[0] > STATS_SECONDS:
-                found = self.keys_sql(one)
-                assert found is not None
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SELECT count(*) FROM ({found[0]}) AS m", found[1])  # noqa: S608
-                    cached = (now, (int(cursor.fetchone()[0]),))
-                if len(self._stats) > 10_000:
-                    self._stats.clear()
-                self._stats[key] = cached
-            frequencies.append(int(cached[1][0]))
-        return rank.Collection(int(documents), averages, frequencies)
 
     def _pg_weights(self) -> list[float]:
         """ts_rank's weights array: D, C, B, A; the fields are A, B, … in order."""

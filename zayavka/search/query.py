@@ -42,17 +42,21 @@ class Query:
         """The FTS5 MATCH expression (every term, or any with match="any")."""
         return self._join('"{}"', "{}*", " OR ", " AND " if self.match == "all" else " OR ")
 
-    def tsquery(self) -> str:
+    def tsquery(self, weight: str = "") -> str:
         """The tsquery literal (cast with `::tsquery`, never parsed by a configuration,
-        so that a term is looked up exactly as the normaliser wrote it)."""
-        return self._join("'{}'", "{}:*", " | ", " & " if self.match == "all" else " | ")
+        so that a term is looked up exactly as the normaliser wrote it); with `weight`
+        (A–D), only where the term is in fields of that weight."""
+        between = " & " if self.match == "all" else " | "
+        return self._join("'{}'", "{}:*", " | ", between, weight)
 
-    def _join(self, quote: str, prefixed: str, either: str, between: str) -> str:
+    def _join(self, quote: str, prefixed: str, either: str, between: str, weight: str = "") -> str:
         parts = []
         for index, group in enumerate(self.groups):
             words = [quote.format(term) for term in group]
             if self.prefix and index == len(self.groups) - 1:
-                words = [prefixed.format(word) for word in words]
+                words = [prefixed.format(word) + weight for word in words]
+            elif weight:
+                words = [f"{word}:{weight}" for word in words]
             parts.append(words[0] if len(words) == 1 else f"({either.join(words)})")
         return between.join(parts)
 

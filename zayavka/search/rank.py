@@ -2,8 +2,8 @@
 
 SQLite's bm25() and PostgreSQL's ts_rank() weigh the same matches differently, so the
 two back ends would often disagree on the best answer. Instead each back end only
-finds the candidates (its own ranking picks them when there are many), and this module
-scores them from what both hold alike: each candidate's stored terms, how many documents
+finds each term's documents, and the index (index.py) and this module score them from
+what both hold alike: each candidate's stored terms, how many documents
 hold each query term (document frequency) and the documents' average field lengths.
 Given the same candidates, both back ends give the same scores and the same order.
 
@@ -57,10 +57,14 @@ def score(
                 norm = 1 - B + B * (len(terms) / average if average > 0 else 1.0)
                 frequency += weight * count / norm
         if frequency:
-            df = collection.frequencies[index]
-            idf = math.log(1 + (collection.documents - df + 0.5) / (df + 0.5))
-            total += idf * frequency * (K1 + 1) / (frequency + K1)
+            weight = idf(collection.documents, collection.frequencies[index])
+            total += weight * frequency * (K1 + 1) / (frequency + K1)
     return round(total, 9)
+
+
+def idf(documents: int, frequency: int) -> float:
+    """How rare a term is: BM25's inverse document frequency (never negative)."""
+    return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
 
 
 def rank(

@@ -43,6 +43,9 @@ SPARSE_MATCHES = 2_000
 # common without asking the index (collecting the matches of a word in a third of a
 # million tickets alone takes 130 ms).
 COMMON_SHARE = 0.01
+# On SQLite, a query matching more than this share of the tickets is tested row by row;
+# fewer matches are taken at once (bench/README.md, «Ticket search»).
+DENSE_SHARE = 0.1
 
 
 def ticket_condition(query: str) -> Q | None:
@@ -84,23 +87,38 @@ def _documents_matching(text: str) -> Q:
     is then half-typed): a whole word is found by its stem, and a prefix is costly to
     test row by row (FTS5 gathers every term under it for each row)."""
     query = TICKETS.query(text)
-    if connection.vendor == "postgresql" and _common(query):
+    typed = TICKETS.query(text, prefix=True)
+    postgres = connection.vendor == "postgresql"
+    if postgres and _common(query) and (not typed.prefix or _first_ids(query, 1)):
         return _each_row(query)
     ids = _first_ids(query)
-    if not ids:
-        typed = TICKETS.query(text, prefix=True)
-        if typed.prefix:
-            query, ids = typed, _first_ids(typed)
+    if not ids and typed.prefix:
+        query = typed
+        if postgres and _common(query):
+            return _each_row(query)
+        ids = _first_ids(query)
     if len(ids) <= SPARSE_MATCHES:
         return Q(pk__in=ids)
-    if query.prefix and connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" and (query.prefix or not _dense_on_sqlite(query)):
         sql, params = TICKETS.keys_sql(query) or ("", [])
         return Q(pk__in=RawSQL(sql, params))  # noqa: S611 — the query is a parameter
     return _each_row(query)
 
 
-def _first_ids(query: Query) -> list[int]:
-    """The first SPARSE_MATCHES + 1 matches' keys, from the index."""
+def _dense_on_sqlite(query: Query) -> bool:
+    """More than DENSE_SHARE of the tickets match. FTS5 tests a row in time that grows
+    with the term's matches, so row by row pays only when a page fills within a few
+    rows; below, taking every match at once is cheaper (bench/README.md)."""
+    sql, params = TICKETS.keys_sql(query) or ("", [])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT max(rowid) FROM {TICKETS.table}")  # noqa: S608
+        cutoff = int(DENSE_SHARE * ((cursor.fetchone() or [0])[0] or 0))
+        cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s)", [*params, cutoff + 1])  # noqa: S608
+        return int(cursor.fetchone()[0]) > cutoff
+
+
+def _first_ids(query: Query, limit: int | None = None) -> list[int]:
+    """The first `limit` (SPARSE_MATCHES + 1) matches' keys, from the index."""
     sql, params = TICKETS.keys_sql(query) or ("", [])
     if not sql:
         return []
@@ -108,7 +126,7 @@ def _first_ids(query: Query) -> list[int]:
         if connection.vendor == "postgresql":
             # Left to itself, PostgreSQL may read the whole table in search of the rows.
             cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"{sql} LIMIT %s", [*params, SPARSE_MATCHES + 1])
+        cursor.execute(f"{sql} LIMIT %s", [*params, limit or SPARSE_MATCHES + 1])
         ids = [int(row[0]) for row in cursor.fetchall()]
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
