@@ -45,7 +45,7 @@ SPARSE_MATCHES = 2_000
 COMMON_SHARE = 0.01
 # On SQLite, a query matching more than this share of the tickets is tested row by row;
 # fewer matches are taken at once (bench/README.md, «Ticket search»).
-DENSE_SHARE = 0.1
+DENSE_SHARE = 0.05
 
 
 def ticket_condition(query: str) -> Q | None:
