@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zayavka.search import FullTextIndex
+from zayavka.search import FullTextIndex, Query
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def index() -> Iterator[FullTextIndex]:
     yield made
 
 
-def keys(index: FullTextIndex, query: str, **options: object) -> list[int]:
+def keys(index: FullTextIndex, query: str | Query, **options: object) -> list[int]:
     return [key for key, _score in index.search(query, limit=10, **options)]  # type: ignore[arg-type]
 
 
@@ -50,6 +50,8 @@ def test_prefix_while_typing_and_any_word(index: FullTextIndex) -> None:
     assert keys(index, "замят") == []
     assert keys(index, "замят", prefix=True) == [2]
     assert keys(index, "err_conn", prefix=True) == [4]
+    typed = index.query("замят", prefix=True)
+    assert keys(index, index.expand(typed)) == [2]  # exact terms on SQLite
     assert keys(index, "принтер сайт", match="any") == [2, 3] or keys(
         index, "принтер сайт", match="any"
     ) == [3, 2]

@@ -44,6 +44,8 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 CANDIDATES = 100
 # How long a process keeps the index's size and terms' document frequencies.
 STATS_SECONDS = 60.0
+# A prefix standing for more indexed terms than this stays a prefix (`expand`).
+MAX_EXPANSION = 32
 STATS_MIN_DOCUMENTS = 5_000
 _TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '-_.:/'"
 
@@ -98,11 +100,16 @@ class FullTextIndex:
         columns = ", ".join(self._columns)
         return [
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.table} "
-            f'USING fts5({columns}, tokenize="{_TOKENIZER}")'
+            f'USING fts5({columns}, tokenize="{_TOKENIZER}")',
+            # Its terms, to expand a prefix (`expand`).
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.table}_terms "
+            f"USING fts5vocab({self.table}, 'row')",
         ]
 
     def drop_sql(self, vendor: str) -> list[str]:
-        return [f"DROP TABLE IF EXISTS {self.table}"]
+        if vendor == "postgresql":
+            return [f"DROP TABLE IF EXISTS {self.table}"]
+        return [f"DROP TABLE IF EXISTS {self.table}_terms", f"DROP TABLE IF EXISTS {self.table}"]
 
     def create(self, schema_editor: BaseDatabaseSchemaEditor | None = None) -> None:
         """Create the storage: in a migration, `RunPython(lambda apps, se:
@@ -222,6 +229,29 @@ class FullTextIndex:
     def query(self, text: str, *, prefix: bool = False, match: Match = "all") -> Query:
         """The normalised query for `text` (see query.build)."""
         return build(text, prefix=prefix, match=match, using=self.normaliser)
+
+    def expand(self, query: Query, most: int = MAX_EXPANSION) -> Query:
+        """On SQLite, the query with its last, prefix term replaced by the indexed terms
+        that start with it, when there are at most `most`: FTS5 gathers a prefix's
+        postings anew for every statement (and for every row a condition tests), a
+        term's it seeks. The same query elsewhere, or when the prefix has more terms."""
+        if not query.prefix or connection.vendor == "postgresql":
+            return query
+        ranges: list[str] = []
+        params: list[Any] = []
+        for start in query.groups[-1]:
+            ranges.append("(term >= %s AND term < %s)")
+            params += [start, start[:-1] + chr(ord(start[-1]) + 1)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT term FROM {self.table}_terms "  # noqa: S608
+                f"WHERE {' OR '.join(ranges)} LIMIT %s",
+                [*params, most + 1],
+            )
+            terms = tuple(sorted(row[0] for row in cursor.fetchall()))
+        if not terms or len(terms) > most:
+            return query
+        return Query((*query.groups[:-1], terms), prefix=False, match=query.match)
 
     def keys_sql(
         self, text: str | Query, *, prefix: bool = False, match: Match = "all"

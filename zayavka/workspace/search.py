@@ -93,7 +93,7 @@ def _documents_matching(text: str) -> Q:
         return _each_row(query)
     ids = _first_ids(query)
     if not ids and typed.prefix:
-        query = typed
+        query = TICKETS.expand(typed)
         if postgres and _common(query):
             return _each_row(query)
         ids = _first_ids(query)
