@@ -22,13 +22,21 @@ The stable API (other apps rely on it; extend it, do not change it):
     ARTICLES.update_many((pk, {"title": t, "body": b}) for pk, t, b in rows)  # backfill
     ARTICLES.clear()
 
-    # searching: [(key, score)], best first, higher score better
+    # searching: [(key, score)], best first, higher score better; the same order on
+    # SQLite and PostgreSQL (BM25F computed in Python, rank.py)
     ARTICLES.search("не уходит почта", limit=5)                # every term
     ARTICLES.search("почта outlook ошибка", limit=5, match="any")  # any term, ranked
     ARTICLES.search("бухгал", prefix=True)                     # last word while typing
     ARTICLES.search(q, among=Article.objects.filter(public=True).values("pk"))
     ARTICLES.search(q, among=[3, 5, 8])
+    ARTICLES.search_native(ARTICLES.query(q), 10)   # the back end's own rank (differs)
+
+    # filtering a query set (large indexes: tickets)
+    ARTICLES.query(text, prefix=False, match="all") -> Query
+    ARTICLES.expand(query) -> Query    # SQLite: a typed prefix as the indexed terms
     ARTICLES.keys_sql(q, prefix=True) -> (sql, params) | None  # `pk IN (sql)` subquery
+    ARTICLES.row_matches_sql(q, '"app_table"."id"') -> (sql, params) | None  # EXISTS
+    ARTICLES.stored_terms([keys]) -> {key: [field terms]}
 
     document_terms(text) -> list[str]   # what is indexed for a text
     query_terms(text) -> list[str]      # what a query asks for
