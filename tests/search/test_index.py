@@ -104,3 +104,12 @@ def test_any_text_is_a_valid_query_on_the_back_end(
     index: FullTextIndex, text: str, prefix: bool, match: str
 ) -> None:
     index.search(text, prefix=prefix, match=match)  # type: ignore[arg-type]
+
+
+def test_every_way_in_takes_a_query_of_stop_words_or_nothing(index: FullTextIndex) -> None:
+    for text in ["", "и в не", "!!!"]:
+        query = index.query(text, prefix=True)
+        assert not query
+        assert index.search(query) == [] and index.search_native(query, 5) == []
+        assert index.keys_sql(query) is None and index.row_matches_sql(query, "x") is None
+        assert index.expand(query) == query

@@ -402,6 +402,8 @@ class FullTextIndex:
     ) -> list[tuple[int, float]]:
         """The back end's own ranking (bm25 on SQLite, ts_rank on PostgreSQL): scores
         comparable within one answer only, and not between back ends."""
+        if not query or limit <= 0:
+            return []
         restrict, params = "", []
         if among is not None:
             if isinstance(among, QuerySet):
