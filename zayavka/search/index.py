@@ -92,10 +92,13 @@ class FullTextIndex:
         if vendor == "postgresql":
             columns = ", ".join(f"{c} text NOT NULL DEFAULT ''" for c in self._columns)
             return [
-                f"CREATE TABLE IF NOT EXISTS {self.table} "
-                f"(key bigint PRIMARY KEY, {columns}, document tsvector NOT NULL)",
+                f"CREATE TABLE IF NOT EXISTS {self.table} (key bigint PRIMARY KEY, {columns}, "
+                "document tsvector NOT NULL, first tsvector NOT NULL)",
                 f"CREATE INDEX IF NOT EXISTS {self.table}_document "
                 f"ON {self.table} USING gin (document)",
+                # The first field alone: `search` asks which documents hold a term there,
+                # and a weight-restricted tsquery would read every matching row's vector.
+                f"CREATE INDEX IF NOT EXISTS {self.table}_first ON {self.table} USING gin (first)",
             ]
         columns = ", ".join(self._columns)
         return [
@@ -183,12 +186,16 @@ class FullTextIndex:
         marks = ", ".join(["%s"] * len(self._columns))
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*self._columns, "document"])
+                names = [*self._columns, "document", "first"]
+                updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in names)
                 cursor.executemany(
-                    f"INSERT INTO {self.table} (key, {columns}, document) "  # noqa: S608
-                    f"VALUES (%s, {marks}, %s::tsvector) "
+                    f"INSERT INTO {self.table} (key, {columns}, document, first) "  # noqa: S608
+                    f"VALUES (%s, {marks}, %s::tsvector, %s::tsvector) "
                     f"ON CONFLICT (key) DO UPDATE SET {updates}",
-                    [(key, *terms, tsvector_literal(terms)) for key, terms in rows],
+                    [
+                        (key, *terms, tsvector_literal(terms), tsvector_literal(terms[:1]))
+                        for key, terms in rows
+                    ],
                 )
             else:
                 keys = [key for key, _terms in rows]
@@ -356,13 +363,11 @@ class FullTextIndex:
             for scope in (0, 1) if len(self.fields) > 1 else (0,):
                 tag = index * 2 + scope
                 if postgres:
-                    literal = one.tsquery()
-                    if scope:
-                        literal = one.tsquery(weight="A")
+                    column = "first" if scope else "document"
                     parts.append(
-                        f"SELECT key, {tag} FROM {self.table} WHERE document @@ %s::tsquery"  # noqa: S608
+                        f"SELECT key, {tag} FROM {self.table} WHERE {column} @@ %s::tsquery"  # noqa: S608
                     )
-                    params.append(literal)
+                    params.append(one.tsquery())
                 else:
                     expression = one.fts5()
                     if scope:
