@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from zayavka.accounts.models import Channel, Contact, User
-from zayavka.tickets import access, catalog
+from zayavka.tickets import access, catalog, fulltext
 from zayavka.tickets.actions.events import record_event
 from zayavka.tickets.actions.tickets import change_status
 from zayavka.tickets.models import EventKind, StatusCategory, Ticket, TicketLink
@@ -92,6 +92,7 @@ def merge_tickets(
         if newcomers:
             access_data = {"let_in": sorted(let_in), "kept_out": sorted(newcomers - let_in)}
         TicketLink.objects.get_or_create(source=source, target=target, kind=TicketLink.Kind.MERGED)
+        fulltext.index_merge(source.pk, target.pk)
         source.merged_into = target
         source.updated_at = max(source.updated_at, now)
         source.save(update_fields=["merged_into", "updated_at"])
