@@ -1,27 +1,40 @@
-"""Sign-in that gives up on guessers: after too many failed attempts for one login name
-or from one client address, the form refuses to check passwords until the window ends.
+"""Sign-in that gives up on guessers without letting them lock the owner out.
 
-Used by the portal's and the workspace's sign-in pages alike; the counters are shared,
-so switching pages buys no extra guesses.
+After too many failed attempts for one login name from one client address, or from one
+address for any names, the form refuses to check passwords until the window ends. A name
+failing from everywhere is slowed down instead (progressive delays, throttle.name_delay),
+and its owner is not slowed: a right password from a known device (a signed cookie set
+after a successful sign-in on that browser) or a known address (one the name signed in
+from before) goes through even while the name is being attacked.
+
+Used by every sign-in page (the portal's, the workspace's, the site's and the admin's);
+the counters are shared, so switching pages buys no extra guesses.
 """
 
 from __future__ import annotations
 
 import math
+import secrets
 from typing import Any
 
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import ngettext
 
 from zayavka.accounts import throttle
 from zayavka.core.clientip import client_ip
 
 LOCKED = "locked"
+DELAYED = "delayed"
+DEVICE_COOKIE = "zv_device"
+_DEVICE_SALT = "zayavka.accounts.signin.device"
+# A browser shared by a few people (a desk's front office) stays known for each of them.
+_DEVICE_NAMES = 8
 
 
 def locked_message() -> str:
@@ -33,34 +46,102 @@ def locked_message() -> str:
     ) % {"minutes": minutes}
 
 
-class LimitedAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form, counting failed passwords and refusing while locked.
+def delay_message(seconds: int) -> str:
+    return ngettext(
+        "Many sign-in attempts for this name have failed; wait %(seconds)d second and try again.",
+        "Many sign-in attempts for this name have failed; wait %(seconds)d seconds and try again.",
+        seconds,
+    ) % {"seconds": seconds}
 
-    The lock is checked before the password, so a right password does not get in
-    while locked, and a locked form costs no password hashing."""
+
+def _device(request: HttpRequest) -> dict[str, Any]:
+    """The known-device cookie's content, or an empty dict when absent, forged or old."""
+    raw = request.COOKIES.get(DEVICE_COOKIE, "")
+    if not raw:
+        return {}
+    try:
+        value = signing.loads(
+            raw, salt=_DEVICE_SALT, max_age=settings.ZAYAVKA_LOGIN_KNOWN_DEVICE_DAYS * 86400
+        )
+    except signing.BadSignature:
+        return {}
+    if not isinstance(value, dict) or not isinstance(value.get("names"), list):
+        return {}
+    return value
+
+
+def known_device(request: HttpRequest, username: str) -> str:
+    """This browser's device id when it signed in as this name before; else ""."""
+    device = _device(request)
+    if throttle.name_key(username) in device.get("names", []):
+        return str(device.get("id", ""))
+    return ""
+
+
+def remember_sign_in(request: HttpRequest, username: str, response: HttpResponseBase) -> None:
+    """After a complete sign-in (password and, when asked, the second factor): this
+    address and this browser become known for the name."""
+    throttle.remember_address(client_ip(request), username)
+    device = _device(request)
+    name = throttle.name_key(username)
+    names = [n for n in device.get("names", []) if n != name][-(_DEVICE_NAMES - 1) :]
+    value = {"id": str(device.get("id") or secrets.token_urlsafe(16)), "names": [*names, name]}
+    response.set_cookie(
+        DEVICE_COOKIE,
+        signing.dumps(value, salt=_DEVICE_SALT),
+        max_age=settings.ZAYAVKA_LOGIN_KNOWN_DEVICE_DAYS * 86400,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+class LimitedAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, counting failed passwords, refusing while locked and making
+    strangers wait while the name is under attack.
+
+    Both are checked before the password, so a right password does not get in while
+    locked, and a refused attempt costs no password hashing."""
+
+    retry_after = 0
 
     def clean(self) -> dict[str, Any]:
         username = str(self.cleaned_data.get("username") or "")
-        ip = client_ip(self.request) if self.request is not None else ""
-        if throttle.login_locked(ip, username):
+        request = self.request
+        ip = client_ip(request) if request is not None else ""
+        device = known_device(request, username) if request is not None else ""
+        if throttle.login_locked(ip, username, device):
+            self.retry_after = settings.ZAYAVKA_LOGIN_FAILURE_WINDOW
             raise ValidationError(locked_message(), code=LOCKED)
+        if not device and not throttle.known_address(ip, username):
+            wait = throttle.name_delay(username)
+            if wait:
+                self.retry_after = wait
+                raise ValidationError(delay_message(wait), code=DELAYED)
         try:
             return super().clean()
         except ValidationError as exc:
             if getattr(exc, "code", None) == "invalid_login":
-                throttle.count_login_failure(ip, username)
+                throttle.count_login_failure(ip, username, device)
             raise
 
 
 class LimitedLoginView(auth_views.LoginView):
-    """Django's sign-in page that answers 429 while the form is locked."""
+    """Django's sign-in page that answers 429 (with Retry-After) while the form is locked
+    or delayed, and remembers the device and address of a successful sign-in."""
 
     form_class = LimitedAuthenticationForm
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_invalid(form)
-        if form.has_error(NON_FIELD_ERRORS, LOCKED):
+        if form.has_error(NON_FIELD_ERRORS, LOCKED) or form.has_error(NON_FIELD_ERRORS, DELAYED):
             response.status_code = 429
+            response["Retry-After"] = str(getattr(form, "retry_after", 0) or 1)
+        return response
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        remember_sign_in(self.request, form.cleaned_data["username"], response)
         return response
 
 
