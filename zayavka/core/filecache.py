@@ -41,7 +41,7 @@ class CounterFileCache(FileBasedCache):
         for name in files:
             try:
                 with open(name, "rb") as f:
-                    expires = pickle.load(f)
+                    expires = pickle.load(f)  # noqa: S301 - our own cache files, as Django reads them
             except (FileNotFoundError, EOFError, pickle.UnpicklingError):
                 expires = 0
             if expires is not None and expires < now:
