@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "zayavka.core",
     "zayavka.accounts",
     "zayavka.sla",
@@ -100,6 +103,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor authentication: which device verified the session, then the desk's rule
+    # (an agent who must use it and has none is sent to set it up).
+    "django_otp.middleware.OTPMiddleware",
+    "zayavka.workspace.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -255,6 +262,11 @@ ZAYAVKA_LOGIN_FAILURES_PER_NAME = env_int("ZAYAVKA_LOGIN_FAILURES_PER_NAME", 10)
 ZAYAVKA_LOGIN_DELAY_MAX = env_int("ZAYAVKA_LOGIN_DELAY_MAX", 300)
 ZAYAVKA_LOGIN_KNOWN_DEVICE_DAYS = env_int("ZAYAVKA_LOGIN_KNOWN_DEVICE_DAYS", 365)
 ZAYAVKA_LOGIN_KNOWN_ADDRESS_DAYS = env_int("ZAYAVKA_LOGIN_KNOWN_ADDRESS_DAYS", 90)
+# Two-factor authentication (an authenticator app, with recovery codes): who must use it,
+# "optional" (nobody), "admins" (staff and superusers) or "agents" (every agent and the
+# administrators); those who must are sent to set it up at their next page.
+ZAYAVKA_TWO_FACTOR = env_str("ZAYAVKA_TWO_FACTOR", "optional")
+OTP_TOTP_ISSUER = env_str("ZAYAVKA_TWO_FACTOR_ISSUER", "Zayavka")
 # Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For is believed when
 # telling the client's address for the limits above; empty: the connection's address.
 ZAYAVKA_TRUSTED_PROXIES = env_list("ZAYAVKA_TRUSTED_PROXIES", [])

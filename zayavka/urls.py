@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from zayavka.accounts.signin import LimitedLoginView
+from zayavka.accounts.signin import LimitedLoginView, login_code
 from zayavka.core.views import healthz
 
 # The admin's own sign-in page is the desk's (accounts/adminsite.py): every sign-in page
@@ -17,6 +17,7 @@ urlpatterns = [
     path("desk/", include("zayavka.workspace.urls")),
     path("", include("zayavka.portal.urls")),
     path("login/", LimitedLoginView.as_view(), name="login"),
+    path("login/code/", login_code, name="login-code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
 ]

@@ -8,7 +8,8 @@ after a successful sign-in on that browser) or a known address (one the name sig
 from before) goes through even while the name is being attacked.
 
 Used by every sign-in page (the portal's, the workspace's, the site's and the admin's);
-the counters are shared, so switching pages buys no extra guesses.
+the counters are shared, so switching pages buys no extra guesses. A user with an
+authenticator app (twofactor.py) is signed in only after the code step, `login_code`.
 """
 
 from __future__ import annotations
@@ -17,16 +18,25 @@ import math
 import secrets
 from typing import Any
 
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django_otp import login as otp_login
 
-from zayavka.accounts import throttle
+from zayavka.accounts import throttle, twofactor
 from zayavka.core.clientip import client_ip
 
 LOCKED = "locked"
@@ -50,6 +60,14 @@ def delay_message(seconds: int) -> str:
     return ngettext(
         "Many sign-in attempts for this name have failed; wait %(seconds)d second and try again.",
         "Many sign-in attempts for this name have failed; wait %(seconds)d seconds and try again.",
+        seconds,
+    ) % {"seconds": seconds}
+
+
+def wait_message(seconds: int) -> str:
+    return ngettext(
+        "After a wrong code, wait %(seconds)d second before the next one.",
+        "After a wrong code, wait %(seconds)d seconds before the next one.",
         seconds,
     ) % {"seconds": seconds}
 
@@ -140,9 +158,57 @@ class LimitedLoginView(auth_views.LoginView):
         return response
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        name = form.cleaned_data["username"]
+        if twofactor.has_device(user):
+            # Not signed in yet: the code comes first.
+            twofactor.begin(self.request, user, name, self.get_success_url())
+            return redirect("login-code")
         response = super().form_valid(form)
-        remember_sign_in(self.request, form.cleaned_data["username"], response)
+        remember_sign_in(self.request, name, response)
         return response
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+        help_text=_("From your authenticator app, or one of your recovery codes."),
+    )
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@login_not_required
+def login_code(request: HttpRequest) -> HttpResponseBase:
+    """The second step of every sign-in page for a user with an authenticator: the
+    password was right, a code from the app (or a recovery code) signs in."""
+    waiting = twofactor.pending(request)
+    if waiting is None:
+        twofactor.end(request)
+        return redirect(settings.LOGIN_URL)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        verdict = twofactor.verify(waiting.user, form.cleaned_data["code"])
+        device = verdict.device
+        if device is not None:
+            twofactor.end(request)
+            auth_login(request, waiting.user, backend=waiting.backend or None)
+            otp_login(request, device)
+            response = redirect(waiting.next)
+            remember_sign_in(request, waiting.name, response)
+            return response
+        if verdict.wait:
+            form.add_error("code", wait_message(verdict.wait))
+        else:
+            if not twofactor.count_wrong_code(request):
+                messages.error(request, _("Too many wrong codes; sign in again."))
+                return redirect(waiting.login_url)
+            form.add_error("code", _("This code is not right. Try the current one."))
+    return render(request, "registration/login_code.html", {"form": form})
 
 
 class LimitedAdminAuthenticationForm(LimitedAuthenticationForm, AdminAuthenticationForm):

@@ -33,7 +33,7 @@ class CounterFileCache(FileBasedCache):
         self._writes += 1
         if self._writes % CULL_EVERY:
             return
-        files = self._list_cache_files()
+        files = self._list_cache_files()  # type: ignore[attr-defined]  # Django's, not in its stubs
         if len(files) < self._max_entries:
             return
         now = time.time()
@@ -45,11 +45,11 @@ class CounterFileCache(FileBasedCache):
             except (FileNotFoundError, EOFError, pickle.UnpicklingError):
                 expires = 0
             if expires is not None and expires < now:
-                self._delete(name)
+                self._delete(name)  # type: ignore[attr-defined]
             else:
                 live.append((math.inf if expires is None else expires, name))
         excess = len(live) - self._max_entries + self._max_entries // max(self._cull_frequency, 1)
         if excess <= 0:
             return
         for _expires, name in sorted(live)[:excess]:
-            self._delete(name)
+            self._delete(name)  # type: ignore[attr-defined]
