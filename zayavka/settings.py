@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "zayavka.channels.phone",
     "zayavka.portal",
     "zayavka.workspace",
+    "zayavka.audit",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +108,8 @@ MIDDLEWARE = [
     # (an agent who must use it and has none is sent to set it up).
     "django_otp.middleware.OTPMiddleware",
     "zayavka.workspace.twofactor.TwoFactorMiddleware",
+    # Names the signed-in user in the audit log of the changes the request makes.
+    "zayavka.audit.context.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
