@@ -94,6 +94,7 @@ def test_a_recovery_code_works_once(client: Client, agents: Agents) -> None:
     password(client, DESK, "anna")
     again = client.post("/login/code/", {"code": codes[0]})
     assert again.status_code == 200 and not signed_in(client)
+    assert "This recovery code is not right or was used already." in again.content.decode()
     time.sleep(1.1)  # the wait after a wrong code
     assert client.post("/login/code/", {"code": codes[1]}).status_code == 302
 

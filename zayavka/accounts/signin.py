@@ -207,7 +207,13 @@ def login_code(request: HttpRequest) -> HttpResponseBase:
             if not twofactor.count_wrong_code(request):
                 messages.error(request, _("Too many wrong codes; sign in again."))
                 return redirect(waiting.login_url)
-            form.add_error("code", _("This code is not right. Try the current one."))
+            code = "".join(form.cleaned_data["code"].split())
+            form.add_error(
+                "code",
+                _("This code is not right. Try the current one.")
+                if code.isdigit()
+                else _("This recovery code is not right or was used already."),
+            )
     return render(request, "registration/login_code.html", {"form": form})
 
 

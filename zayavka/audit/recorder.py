@@ -133,7 +133,7 @@ def _pre_save(sender: type[models.Model], instance: models.Model, **kwargs: Any)
 def _post_save(
     sender: type[models.Model], instance: models.Model, created: bool, **kwargs: Any
 ) -> None:
-    if kwargs.get("raw"):
+    if kwargs.get("raw") or instance.pk is None:  # a fixture load, or no row at all
         return
     stack = getattr(_before, "stack", {})
     before = stack.pop((sender._meta.label, None if created else instance.pk), None)
@@ -162,6 +162,8 @@ def _pre_delete(sender: type[models.Model], instance: models.Model, **kwargs: An
 
 
 def _post_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    if instance.pk is None:
+        return
     before = getattr(_before, "deleting", {}).pop((sender._meta.label, instance.pk), None)
     changes = {k: [v, None] for k, v in (before or {}).items() if v not in (None, "", [], {})}
     _record(instance, AuditEntry.Action.DELETE, _hide(changes))
