@@ -341,7 +341,11 @@ def request(client: Client, url: str) -> str:
 
 
 def closed(response: Any) -> Any:
-    response.close()  # a file download holds its file open until closed
+    """A file download holds its file open until read to the end (the test client then
+    closes it, as a server would). Closing it here instead would fire request_finished
+    again, which drops the test's PostgreSQL connection."""
+    if response.streaming:
+        b"".join(response.streaming_content)
     return response
 
 
