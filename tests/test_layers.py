@@ -58,6 +58,9 @@ EXPLAINED_IMPORTS: dict[tuple[str, str], str] = {
     ("cli.py", "django.conf"): "the command sets DJANGO_SETTINGS_MODULE before Django loads",
     ("cli.py", "django.core.management"): "the same",
     ("core/apps.py", "django.contrib"): "AppConfig.ready(): the admin site is set up then",
+    ("audit/apps.py", "zayavka.audit"): (
+        "AppConfig.ready(): the recorder connects to the models' signals, loaded only then"
+    ),
     ("sla/calendars.py", "holidays"): (
         "holidays imports every country's calendar: loaded when a calendar is first built"
     ),

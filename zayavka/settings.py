@@ -91,14 +91,16 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("ZAYAVKA_CSRF_TRUSTED_ORIGINS", [SITE_URL])
 
 INSTALLED_APPS = [
-    # Admin modules load with the URLconf (admin.autodiscover() in urls.py), so that
-    # command-line tools such as the MTA pipe start without them.
-    "django.contrib.admin.apps.SimpleAdminConfig",
+    # Django's admin with the desk's site (its sign-in is the desk's, see core/adminapp.py).
+    "zayavka.core.adminapp.DeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "zayavka.core",
     "zayavka.accounts",
     "zayavka.sla",
@@ -108,6 +110,7 @@ INSTALLED_APPS = [
     "zayavka.channels.phone",
     "zayavka.portal",
     "zayavka.workspace",
+    "zayavka.audit",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +122,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor authentication: which device verified the session, then the desk's rule
+    # (an agent who must use it and has none is sent to set it up).
+    "django_otp.middleware.OTPMiddleware",
+    "zayavka.workspace.twofactor.TwoFactorMiddleware",
+    # Names the signed-in user in the audit log of the changes the request makes.
+    "zayavka.audit.context.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -248,7 +257,8 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": ZAYAVKA_REDIS_URL}
         if ZAYAVKA_REDIS_URL
         else {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's file cache, culling expired and oldest entries, not random ones.
+            "BACKEND": "zayavka.core.filecache.CounterFileCache",
             "LOCATION": str(DATA_DIR / "cache"),
         }
     )
@@ -281,13 +291,24 @@ ZAYAVKA_WEBFORM_RATE_PER_IP = env_int("ZAYAVKA_WEBFORM_RATE_PER_IP", 20)
 ZAYAVKA_WEBFORM_RATE_PER_EMAIL = env_int("ZAYAVKA_WEBFORM_RATE_PER_EMAIL", 5)
 # Sign-in (every sign-in page): after this many failed attempts within the window
 # (seconds) further attempts are refused until it ends, a correct password included:
-# for one login name from one client address (PER_WINDOW), from one client address for
-# any names (PER_IP), for one login name from all addresses together (PER_NAME, high, so
-# that nobody can lock an agent out with a few requests). 0 switches a limit off.
+# for one login name from one client address (PER_WINDOW; also for one known device),
+# from one client address for any names (PER_IP). A login name failing from all
+# addresses together is never locked: past PER_NAME failures it gets one attempt per
+# delay, doubling with each failure up to DELAY_MAX seconds, and its owner, from a
+# device (KNOWN_DEVICE_DAYS) or an address (KNOWN_ADDRESS_DAYS) that signed in before,
+# does not wait. 0 switches a limit off.
 ZAYAVKA_LOGIN_FAILURE_WINDOW = env_int("ZAYAVKA_LOGIN_FAILURE_WINDOW", 900)
 ZAYAVKA_LOGIN_FAILURES_PER_WINDOW = env_int("ZAYAVKA_LOGIN_FAILURES_PER_WINDOW", 5)
 ZAYAVKA_LOGIN_FAILURES_PER_IP = env_int("ZAYAVKA_LOGIN_FAILURES_PER_IP", 20)
-ZAYAVKA_LOGIN_FAILURES_PER_NAME = env_int("ZAYAVKA_LOGIN_FAILURES_PER_NAME", 50)
+ZAYAVKA_LOGIN_FAILURES_PER_NAME = env_int("ZAYAVKA_LOGIN_FAILURES_PER_NAME", 10)
+ZAYAVKA_LOGIN_DELAY_MAX = env_int("ZAYAVKA_LOGIN_DELAY_MAX", 300)
+ZAYAVKA_LOGIN_KNOWN_DEVICE_DAYS = env_int("ZAYAVKA_LOGIN_KNOWN_DEVICE_DAYS", 365)
+ZAYAVKA_LOGIN_KNOWN_ADDRESS_DAYS = env_int("ZAYAVKA_LOGIN_KNOWN_ADDRESS_DAYS", 90)
+# Two-factor authentication (an authenticator app, with recovery codes): who must use it,
+# "optional" (nobody), "admins" (staff and superusers) or "agents" (every agent and the
+# administrators); those who must are sent to set it up at their next page.
+ZAYAVKA_TWO_FACTOR = env_str("ZAYAVKA_TWO_FACTOR", "optional")
+OTP_TOTP_ISSUER = env_str("ZAYAVKA_TWO_FACTOR_ISSUER", "Zayavka")
 # Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For is believed when
 # telling the client's address for the limits above; empty: the connection's address.
 ZAYAVKA_TRUSTED_PROXIES = env_list("ZAYAVKA_TRUSTED_PROXIES", [])

@@ -3,12 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from zayavka.accounts.signin import LimitedAdminAuthenticationForm, LimitedLoginView
+from zayavka.accounts.signin import LimitedLoginView, login_code
 from zayavka.core.views import healthz
 
+# The admin's own sign-in page is the desk's (accounts/adminsite.py): every sign-in page
+# counts failed passwords under the same limits.
 admin.autodiscover()
-# Every sign-in page counts failed passwords under the same limits (accounts/signin.py).
-admin.site.login_form = LimitedAdminAuthenticationForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -17,6 +17,7 @@ urlpatterns = [
     path("desk/", include("zayavka.workspace.urls")),
     path("", include("zayavka.portal.urls")),
     path("login/", LimitedLoginView.as_view(), name="login"),
+    path("login/code/", login_code, name="login-code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
 ]

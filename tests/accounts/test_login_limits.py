@@ -64,7 +64,7 @@ def test_the_name_is_locked_whatever_its_case_but_its_owner_elsewhere_gets_in(
     assert page.status_code == 302 and signed_in(client)
 
 
-def test_guessing_one_name_from_many_addresses_is_stopped(
+def test_guessing_one_name_from_many_addresses_is_slowed_not_locked(
     client: Client, customers: Customers, settings: Any
 ) -> None:
     settings.ZAYAVKA_LOGIN_FAILURES_PER_NAME = 6
@@ -72,6 +72,11 @@ def test_guessing_one_name_from_many_addresses_is_stopped(
         fail(client, DESK, "anna", 2, REMOTE_ADDR=f"198.51.100.{n + 1}")
     page = sign_in(client, DESK, "anna", PASSWORD, REMOTE_ADDR="203.0.113.9")
     assert page.status_code == 429 and not signed_in(client)
+    assert page["Retry-After"] == "1"
+    assert "wait 1 second and try again" in page.content.decode()
+    time.sleep(1.1)
+    page = sign_in(client, DESK, "anna", PASSWORD, REMOTE_ADDR="203.0.113.9")
+    assert page.status_code == 302 and signed_in(client)
 
 
 def test_the_two_sign_in_pages_share_the_count(client: Client, customers: Customers) -> None:
@@ -161,5 +166,14 @@ def test_the_other_sign_in_pages_share_the_limit(
     """No page is left to guess on: the site's own sign-in and the admin's count too."""
     fail(client, DESK, "anna", 5)
     page = sign_in(client, url, "anna", PASSWORD)
-    assert "Too many failed sign-in attempts" in page.content.decode()
+    assert page.status_code == 429
+    assert "Too many failed sign-in attempts; try again in 15 minutes." in page.content.decode()
+    assert not signed_in(client)
+
+
+def test_the_admins_sign_in_counts_its_own_failures(client: Client, agents: Any) -> None:
+    """/admin/login/ is the desk's sign-in: its failures lock the other pages too."""
+    fail(client, "/admin/login/", "root", 5)
+    assert sign_in(client, "/admin/login/", "root", PASSWORD).status_code == 429
+    assert sign_in(client, DESK, "root", PASSWORD).status_code == 429
     assert not signed_in(client)

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from zayavka.workspace.auth import AgentAuthenticationForm, AgentLoginView
-from zayavka.workspace.views import files, joins, phone, queues, tickets
+from zayavka.workspace.views import files, joins, phone, queues, security, tickets
 
 app_name = "workspace"
 urlpatterns = [
@@ -43,5 +43,6 @@ urlpatterns = [
     path("new/phone/fields/", phone.category_fields, name="phone-fields"),
     path("files/<int:pk>/", files.attachment, name="attachment"),
     path("joins/", joins.pending, name="joins"),
+    path("security/", security.two_factor, name="two-factor"),
     path("joins/<int:pk>/decide/", joins.decide, name="join-decide"),
 ]
