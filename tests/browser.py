@@ -37,6 +37,19 @@ class Browser:
     base_url: str
     shots: Path
     prefix: str
+    lang: str = "en"  # the language the pages are asked in
+    phone: bool = False  # a phone-sized screen
+
+    def t(self, russian: str, english: str) -> str:
+        """The text the page shows in this browser's language."""
+        return russian if self.lang == "ru" else english
+
+    def assert_fits(self) -> None:
+        """Nothing on the page is wider than the screen: no sideways scrolling."""
+        width, inner = self.page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        assert width <= inner, f"the page is {width}px wide on a {inner}px screen"
 
     def open(self, path: str) -> None:
         self.page.goto(self.base_url + path)

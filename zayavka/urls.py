@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import TemplateView
 
 from zayavka.accounts.signin import LimitedAdminAuthenticationForm, LimitedLoginView
 from zayavka.core.views import healthz
+from zayavka.portal import front
 
 admin.autodiscover()
 # Every sign-in page counts failed passwords under the same limits (accounts/signin.py).
@@ -18,5 +18,5 @@ urlpatterns = [
     path("", include("zayavka.portal.urls")),
     path("login/", LimitedLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", front.home, name="home"),
 ]

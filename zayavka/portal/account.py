@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse_lazy
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from zayavka.accounts.models import User
 from zayavka.accounts.signin import LimitedLoginView
 from zayavka.core.clientip import client_ip
 from zayavka.portal import membership
+from zayavka.portal.badlinks import Link, bad_link
 from zayavka.portal.forms import (
     EmailAuthenticationForm,
     OutboxPasswordResetForm,
@@ -53,7 +54,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
         membership.confirm(token)
     except (signing.BadSignature, User.DoesNotExist, KeyError, ValueError) as exc:
-        raise Http404(_("This confirmation link is invalid or has expired.")) from exc
+        return bad_link(request, Link.CONFIRM, exc)
     return render(request, "portal/confirmed.html")
 
 
