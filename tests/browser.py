@@ -49,7 +49,15 @@ class Browser:
         width, inner = self.page.evaluate(
             "() => [document.documentElement.scrollWidth, window.innerWidth]"
         )
-        assert width <= inner, f"the page is {width}px wide on a {inner}px screen"
+        wide: list[str] = []
+        if width > inner:
+            wide = self.page.evaluate(
+                """(inner) => Array.from(document.querySelectorAll("body *"))
+                  .filter((el) => el.getBoundingClientRect().right > inner)
+                  .slice(0, 5).map((el) => el.tagName + "." + el.className + "#" + el.id)""",
+                inner,
+            )
+        assert width <= inner, f"the page is {width}px wide on a {inner}px screen: {wide}"
 
     def open(self, path: str) -> None:
         self.page.goto(self.base_url + path)

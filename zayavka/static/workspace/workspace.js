@@ -5,6 +5,17 @@
   "use strict";
   if (window.zayavkaWorkspace) return; // htmx re-runs scripts of swapped pages
   window.zayavkaWorkspace = true;
+  // The phone layout folds the menu away only when this script can unfold it.
+  document.documentElement.classList.add("js");
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("#ws-menu-toggle");
+    if (!toggle) return;
+    var menu = document.getElementById(toggle.getAttribute("aria-controls"));
+    var open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (menu) menu.classList.toggle("open", open);
+  });
 
   try {
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
