@@ -70,6 +70,22 @@ class Browser:
             "'[hx-get], [hx-post]')).every((el) => el['htmx-internal-data'])"
         )
 
+    def accessibility_problems(self) -> list[str]:
+        """What axe-core (from the npm registry, installed by bin/setup) finds serious or
+        critical on the page, one line per rule: its id, what it says, where."""
+        axe = REPO / "node_modules" / "axe-core" / "axe.min.js"
+        requires_server("axe-core", axe.exists(), "run bin/setup (npm installs axe-core)")
+        # Evaluated, not added as a <script>: the Content-Security-Policy allows no
+        # script but our own files, and the tool must not change what it checks.
+        self.page.evaluate(axe.read_text(encoding="utf-8"))
+        found = self.page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+                .filter((v) => v.impact === "serious" || v.impact === "critical")
+                .map((v) => `${v.id}: ${v.help} at ${v.nodes.slice(0, 3)
+                  .map((n) => n.target.join(" ")).join(", ")}`)"""
+        )
+        return list(found)
+
     def screenshot(self, name: str) -> None:
         self.page.screenshot(path=self.shots / f"{self.prefix}-{name}.png", full_page=True)
 

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from zayavka.accounts.signin import LimitedAdminAuthenticationForm, LimitedLoginView
-from zayavka.core.views import healthz
+from zayavka.core.views import favicon, healthz
 from zayavka.portal import front
 
 admin.autodiscover()
@@ -12,6 +12,8 @@ admin.site.login_form = LimitedAdminAuthenticationForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin's, files).
+    path("favicon.ico", favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("desk/", include("zayavka.workspace.urls")),
