@@ -48,7 +48,11 @@ def test_the_front_door_leads_a_client_to_the_portal_and_an_agent_to_the_queue(
     from playwright.sync_api import expect
 
     page = screen.page
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     screen.open("/")
+    page.wait_for_load_state("load")
+    assert not missing, missing  # the icon included: no /favicon.ico 404
     door = page.locator("#front-door")
     expect(
         door.get_by_role("link", name=screen.t("Новая заявка", "New request"))
