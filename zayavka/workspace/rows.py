@@ -77,8 +77,9 @@ def _row(
     due_html = ""
     if due.due:
         local = due.due.astimezone(zone)
+        when = dates.moment(local, language, year=False)
         due_html = (
-            f'<time datetime="{local.isoformat()}">{dates.moment(local, language, year=False)}</time>'
+            f'<time datetime="{local.isoformat()}">{when}</time>'
             f"<br><small>{_e(due.text)}</small>"
         )
     updated = ticket.updated_at.astimezone(zone)
