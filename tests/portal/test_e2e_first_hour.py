@@ -179,3 +179,29 @@ def test_a_dead_emailed_link_says_so_in_the_readers_language_with_the_next_step(
         screen.t("Срок действия ссылки истёк", "This link has expired")
     )
     expect(alert.get_by_role("link", name=step, exact=True)).to_be_visible()
+
+
+def test_a_choice_field_reads_in_one_language(customers: Customers, screen: Browser) -> None:
+    from playwright.sync_api import expect
+
+    w = customers.world
+    CategoryField.objects.create(
+        category=w.category,
+        key="mail_direction",
+        label_ru="Что не работает",
+        label_en="What fails",
+        kind=CategoryField.Kind.CHOICE,
+        choices=[
+            {"value": "sending", "ru": "отправка", "en": "sending"},
+            {"value": "receiving", "ru": "получение", "en": "receiving"},
+        ],
+    )
+    page = screen.page
+    screen.open("/portal/new/")
+    page.locator("#id_category").select_option(str(w.category.pk))
+    choice = page.get_by_label(screen.t("Что не работает", "What fails"))
+    expect(choice.locator("option")).to_have_text(
+        ["—", screen.t("отправка", "sending"), screen.t("получение", "receiving")]
+    )
+    choice.select_option(label=screen.t("получение", "receiving"))
+    expect(choice).to_have_value("receiving")

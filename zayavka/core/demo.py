@@ -114,7 +114,7 @@ def _field(
     kind: str = "text",
     hint_ru: str = "",
     hint_en: str = "",
-    choices: list[str] | None = None,
+    choices: list[dict[str, str]] | None = None,
 ) -> None:
     CategoryField.objects.create(
         category=category,
@@ -169,7 +169,11 @@ def _catalog(teams: dict[str, Team]) -> None:
         "Что не работает",
         "What fails",
         kind="choice",
-        choices=["отправка / sending", "получение / receiving", "оба / both"],
+        choices=[
+            {"value": "sending", "ru": "отправка", "en": "sending"},
+            {"value": "receiving", "ru": "получение", "en": "receiving"},
+            {"value": "both", "ru": "и то, и другое", "en": "both"},
+        ],
     )
     _field(mail, 3, "error_text", "Текст ошибки", "Error text", required=True, kind="textarea")
     app = Category.objects.create(
@@ -343,7 +347,7 @@ DEMO_REQUESTS = [
         "normal",
         {
             "mail_client": "Outlook 2019",
-            "mail_direction": "отправка / sending",
+            "mail_direction": "sending",
             "error_text": "0x800CCC0F",
         },
         "open",

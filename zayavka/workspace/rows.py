@@ -79,8 +79,7 @@ def _row(
         local = due.due.astimezone(zone)
         when = dates.moment(local, language, year=False)
         due_html = (
-            f'<time datetime="{local.isoformat()}">{when}</time>'
-            f"<br><small>{_e(due.text)}</small>"
+            f'<time datetime="{local.isoformat()}">{when}</time><br><small>{_e(due.text)}</small>'
         )
     updated = ticket.updated_at.astimezone(zone)
     return ROW.format(
