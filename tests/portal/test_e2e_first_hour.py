@@ -205,3 +205,17 @@ def test_a_choice_field_reads_in_one_language(customers: Customers, screen: Brow
     )
     choice.select_option(label=screen.t("получение", "receiving"))
     expect(choice).to_have_value("receiving")
+
+
+def test_the_web_form_offers_one_other(customers: Customers, screen: Browser) -> None:
+    """The desk's «Other» category is the one "other": the empty choice asks to choose."""
+    from playwright.sync_api import expect
+
+    Category.objects.create(slug="other", name_ru="Другое", name_en="Other", position=9)
+    page = screen.page
+    screen.open("/portal/new/")
+    options = page.locator("#id_category option")
+    expect(options.first).to_have_text(screen.t("— выберите тему —", "— choose the topic —"))
+    texts = options.all_inner_texts()
+    others = [t for t in texts if screen.t("друг", "other") in t.lower()]
+    assert others == [screen.t("Другое", "Other")], texts

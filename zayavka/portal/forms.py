@@ -60,7 +60,7 @@ class RequestForm(forms.Form):
         label=gettext_lazy("What is it about"),
         queryset=Category.objects.filter(is_active=True),
         required=False,
-        empty_label=gettext_lazy("— something else —"),
+        empty_label=gettext_lazy("— choose the topic —"),
     )
     urgency = forms.ChoiceField(label=gettext_lazy("Urgency"), choices=Urgency.choices)
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=MAX_SUBJECT)
