@@ -219,3 +219,49 @@ def test_the_web_form_offers_one_other(customers: Customers, screen: Browser) ->
     texts = options.all_inner_texts()
     others = [t for t in texts if screen.t("друг", "other") in t.lower()]
     assert others == [screen.t("Другое", "Other")], texts
+
+
+def test_the_client_sign_in_speaks_of_the_email(customers: Customers, screen: Browser) -> None:
+    from playwright.sync_api import expect
+
+    page = screen.page
+    screen.open("/portal/login/")
+    expect(page.locator("label[for=id_username]")).to_contain_text(
+        screen.t("Электронная почта", "Email")
+    )
+    page.locator("#id_username").fill("o.smirnov@romashka.ru")
+    page.locator("#id_password").fill("not the password")
+    page.locator("form.card button[type=submit]").click()
+    error = page.locator("form.card .errors")
+    expect(error).to_contain_text(screen.t("адрес электронной почты", "email"))
+    expect(error).not_to_contain_text(screen.t("имя пользователя", "username"))
+    screen.screenshot("first-hour-05-sign-in-error")
+
+
+def test_each_menu_item_opens_the_page_of_its_name(customers: Customers, screen: Browser) -> None:
+    from playwright.sync_api import expect
+
+    page = screen.page
+
+    def follow_each(menu: str) -> None:
+        links = page.locator(f"{menu} a")
+        for i in range(links.count()):
+            link = page.locator(f"{menu} a").nth(i)
+            if screen.phone and menu.startswith(".ws-nav"):
+                # Each page comes with the menu folded (once htmx settled the swap).
+                expect(page.locator("#ws-menu")).not_to_have_class(re.compile(r"\bopen\b"))
+                page.locator("#ws-menu-toggle").click()
+            name = link.inner_text().split("\n")[0].strip()
+            link.click()
+            expect(page.get_by_role("heading", level=1)).to_have_text(name)
+
+    screen.open("/portal/new/")
+    follow_each("nav.portal-nav")
+    sign_in_to_portal(screen, "o.smirnov@romashka.ru")
+    follow_each("nav.portal-nav")
+    page.context.clear_cookies()
+    screen.open("/desk/login/")
+    page.locator("#id_username").fill(customers.anna.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    follow_each(".ws-nav .ws-menu")

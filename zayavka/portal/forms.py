@@ -222,6 +222,11 @@ class EmailAuthenticationForm(LimitedAuthenticationForm):
     """Clients sign in with their email address (it is their login); failed attempts
     are limited like the workspace's."""
 
+    error_messages = {
+        **LimitedAuthenticationForm.error_messages,
+        "invalid_login": gettext_lazy("Please enter the email and password of your account."),
+    }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Email")
