@@ -15,10 +15,11 @@ from django.core import signing
 
 from tests.browser import Browser
 from tests.personas import PASSWORD, Customers
+from tests.portal.test_accounts import emailed_path
 from zayavka.accounts.models import User
 from zayavka.portal import membership
 from zayavka.tickets import tokens
-from zayavka.tickets.models import Category, CategoryField
+from zayavka.tickets.models import Category, CategoryField, Outbox
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -265,3 +266,29 @@ def test_each_menu_item_opens_the_page_of_its_name(customers: Customers, screen:
     page.locator("#id_password").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
     follow_each(".ws-nav .ws-menu")
+
+
+def test_signing_up_redirects_and_the_confirmation_link_signs_in(
+    customers: Customers, screen: Browser
+) -> None:
+    from playwright.sync_api import expect
+
+    page = screen.page
+    screen.open("/portal/signup/")
+    page.locator("#id_name").fill("Ирина Новикова")
+    page.locator("#id_email").fill("i.novikova@tulpan.example")
+    page.locator("#id_password1").fill("очень длинный пароль 2026")
+    page.locator("#id_password2").fill("очень длинный пароль 2026")
+    page.locator("form.card button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/portal/signup/done/$"))
+    expect(page.get_by_role("status")).to_contain_text("i.novikova@tulpan.example")
+    page.reload()  # a GET: the form is not posted again
+    expect(page.get_by_role("status")).to_contain_text("i.novikova@tulpan.example")
+    assert Outbox.objects.filter(template="portal_confirm").count() == 1
+
+    screen.open(emailed_path("portal_confirm", "i.novikova@tulpan.example"))
+    expect(page.get_by_role("status")).to_be_visible()
+    screen.screenshot("first-hour-06-confirmed")
+    page.get_by_role("link", name=screen.t("Мои заявки", "My requests")).first.click()
+    expect(page).to_have_url(re.compile(r"/portal/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(screen.t("Мои заявки", "My requests"))
