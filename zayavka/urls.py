@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from zayavka.accounts.signin import LimitedAdminAuthenticationForm, LimitedLoginView
+from zayavka.core.admin import everyday
 from zayavka.core.views import favicon, healthz
 from zayavka.portal import front
 
@@ -15,6 +16,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's, files).
     path("favicon.ico", favicon),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/everyday/", admin.site.admin_view(everyday), name="admin-everyday"),
     path("admin/", admin.site.urls),
     path("desk/", include("zayavka.workspace.urls")),
     path("", include("zayavka.portal.urls")),
