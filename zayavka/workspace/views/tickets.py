@@ -77,7 +77,10 @@ def _render(
     so a form with errors comes back as 200 there, and as 400 to a plain post)."""
     context = {**_page_context(request, ticket), **forms}
     if is_htmx(request) and request.method == "POST":
-        return render(request, "workspace/ticket.html#ticket", context)
+        response = render(request, "workspace/ticket.html#ticket", context)
+        # The queues' counts in the menu may have changed: they ask again (base.html).
+        response["HX-Trigger"] = "zv-ticket-changed"
+        return response
     status = 400 if invalid else 200
     return render(
         request, "workspace/ticket.html", {**context, **nav_context(request)}, status=status
