@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.browser import Browser
+from tests.factories import ContactFactory
 from tests.personas import PASSWORD, Agents, file_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -45,3 +46,28 @@ def test_the_menus_counts_follow_a_change_on_the_ticket_page(
     # No reload: the counts came again after the change.
     expect(mine).to_have_text("1")
     expect(unassigned).to_have_text("0")
+
+
+def test_beside_the_ticket_stand_the_requesters_and_the_organizations_tickets(
+    agents: Agents, screen: Browser
+) -> None:
+    from playwright.sync_api import expect
+
+    w = agents.world
+    ticket = file_ticket(w, "Не уходит почта", "Ошибка 0x800CCC0F", team=w.team)
+    earlier = file_ticket(w, "Сбросить пароль в 1С", "Пользователь Бухгалтер2", team=w.team)
+    colleague = ContactFactory.create(name="Ирина Белова", organization=w.romashka)
+    theirs = file_ticket(w, "Принтер не печатает", "Замятие", team=w.team, requester=colleague)
+    hidden = file_ticket(w, "Взлом почты", "Секрет", team=agents.security, requester=colleague)
+    manager = file_ticket(w, "Счёт за декабрь", "Текст", requester=w.maria)
+    page = screen.page
+    sign_in(screen)
+    screen.open(f"/desk/t/{ticket.number}/")
+    beside = page.locator("#nearby")
+    expect(beside.get_by_role("link", name=f"#{earlier.display_number}")).to_be_visible()
+    expect(beside.get_by_role("link", name=f"#{theirs.display_number}")).to_be_visible()
+    expect(beside).not_to_contain_text(hidden.subject)  # a restricted team's: not Anna's to see
+    expect(beside).not_to_contain_text(ticket.subject)
+    expect(beside.get_by_role("link", name=f"#{manager.display_number}")).to_be_visible()
+    screen.assert_fits()
+    screen.screenshot("desk-06-beside-the-ticket")

@@ -33,6 +33,7 @@ from zayavka.workspace.forms import (
 )
 from zayavka.workspace.history import history
 from zayavka.workspace.models import CannedResponse, TicketViewer, fill_placeholders
+from zayavka.workspace.nearby import nearby
 from zayavka.workspace.views.common import is_htmx, nav_context
 
 DONE = (StatusCategory.RESOLVED, StatusCategory.CLOSED)
@@ -125,6 +126,7 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "has_abusive": any(m.is_abusive for m in thread),
         "canned": list(CannedResponse.objects.for_language(get_language() or "ru")),
         "relations": RELATION_LABELS,
+        "nearby": nearby(request.user, ticket),
     }
 
 
