@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db.models import Model
 from django.test import Client
 from django.utils import translation
 
@@ -61,7 +62,7 @@ def test_support_teams_and_permission_groups_have_different_names(
 
 
 @pytest.mark.parametrize("model", [RawInput, Outbox, WorkerHeartbeat])
-def test_internal_tables_are_read_only(admin_client: Client, model: type) -> None:
+def test_internal_tables_are_read_only(admin_client: Client, model: type[Model]) -> None:
     label = f"{model._meta.app_label}/{model._meta.model_name}"
     assert admin_client.get(f"/admin/{label}/").status_code == 200
     assert admin_client.get(f"/admin/{label}/add/").status_code == 403

@@ -54,8 +54,8 @@ def test_the_desk_works_on_a_phone_menu_cards_one_column_and_the_reply_at_hand(
         # The queues are folded away: the tickets come first.
         expect(menu).to_be_visible()
         expect(queues).to_be_hidden()
-        first = page.locator("table.tickets tbody tr").first
-        assert first.bounding_box()["y"] < 844, "the first ticket is below the first screen"
+        first = page.locator("table.tickets tbody tr").first.bounding_box()
+        assert first is not None and first["y"] < 844, "the first ticket is below the first screen"
         screen.assert_fits()
         screen.screenshot("desk-01-queue")
         menu.click()

@@ -120,48 +120,6 @@ class Category(Bilingual):
     def hint(self) -> str:
         return in_reader_language(self.hint_ru, self.hint_en)
 
-    def options(self) -> list[tuple[str, str]]:
-        """The offered answers as (value, label in the reader's language). A choice given
-        as a plain string is its own value and label in both languages."""
-        found = []
-        for choice in self.choices or []:
-            if isinstance(choice, dict):
-                value = str(choice.get("value", ""))
-                label = in_reader_language(
-                    str(choice.get("ru") or value), str(choice.get("en") or value)
-                )
-                found.append((value, label))
-            else:
-                found.append((str(choice), str(choice)))
-        return found
-
-    def value_of(self, answer: str) -> str:
-        """The offered value an answer stands for: itself, or, for an answer kept before
-        the choices had labels per language («отправка / sending»), the value whose two
-        labels it joins. "" when no offered value matches."""
-        for choice in self.choices or []:
-            if isinstance(choice, dict):
-                value = str(choice.get("value", ""))
-                if answer in (value, f"{choice.get('ru')} / {choice.get('en')}"):
-                    return value
-            elif answer == str(choice):
-                return answer
-        return ""
-
-    def label_of(self, answer: str) -> str:
-        """An answer as the reader reads it: its label, or the answer itself."""
-        value = self.value_of(answer)
-        return next((label for v, label in self.options() if v == value), answer)
-
-    def clean(self) -> None:
-        super().clean()
-        for choice in self.choices or []:
-            if isinstance(choice, dict):
-                if not str(choice.get("value", "")).strip():
-                    raise ValidationError({"choices": _("Every choice needs a value.")})
-            elif not isinstance(choice, str):
-                raise ValidationError({"choices": _("A choice is a text or {value, ru, en}.")})
-
 
 class CategoryField(models.Model):
     """One field of a category's ticket form."""
