@@ -36,6 +36,8 @@ from zayavka.tickets.models import Category, CategoryField, Priority, StatusCate
 DEMO_LOGINS = [
     ("head of the helpdesk (admin)", "admin", "zayavka-admin"),
     ("agent", "ivanova", "zayavka-demo"),
+    ("agent, in English", "sidorov", "zayavka-demo"),
+    ("client (portal), Romashka's manager", "m.kuznetsova@romashka.ru", "zayavka-client"),
 ]
 
 SUPPORT_DOMAIN = "zayavka.localhost"
@@ -299,13 +301,23 @@ def _clients() -> None:
         max_attachment_bytes=0,
         allowed_kinds=[ContentKind.TEXT],
     )
-    _contact(
+    maria = _contact(
         romashka,
         "Мария Кузнецова",
         "m.kuznetsova@romashka.ru",
         "+7 (812) 555-01-10",
         role=Contact.Role.MANAGER,
     )
+    # A client's portal account: she signs in with her email and sees Romashka's tickets.
+    maria.user = User.objects.create_user(
+        "m.kuznetsova@romashka.ru",
+        "m.kuznetsova@romashka.ru",
+        "zayavka-client",
+        first_name="Мария",
+        last_name="Кузнецова",
+        language="ru",
+    )
+    maria.save(update_fields=["user"])
     smirnov = _contact(romashka, "Олег Смирнов", "o.smirnov@romashka.ru", "8 921 555-01-11")
     ContactAddress.objects.create(contact=smirnov, kind="telegram", value="100200300")
     veter = Organization.objects.create(name="АО «Северный ветер»", kind=Organization.Kind.CLIENT)
