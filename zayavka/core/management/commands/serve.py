@@ -12,7 +12,6 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from zayavka.core.demo import DEMO_LOGINS, demo_needed, load_demo
 
-
 # The addresses printed once the desk runs, after its root URL.
 PAGES = [
     ("Agent desk:", "desk/"),
@@ -63,8 +62,8 @@ class Command(BaseCommand):
             self.stdout.write("Demo logins (agents sign in to the desk, clients to the portal):")
             for role, login, password in DEMO_LOGINS:
                 self.stdout.write(f"  {role}: {login} / {password}")
-        mail = settings.MAILERS["default"]
-        if mail["BACKEND"].endswith("filebased.EmailBackend"):
+        mail: dict[str, Any] = settings.MAILERS["default"]
+        if str(mail["BACKEND"]).endswith("filebased.EmailBackend"):
             self.stdout.write(f"Mail the desk sends is written to {mail['OPTIONS']['file_path']}")
         self.stdout.write("Stop with Ctrl+C.")
         self.stdout.flush()
