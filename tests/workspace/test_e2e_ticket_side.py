@@ -71,3 +71,37 @@ def test_beside_the_ticket_stand_the_requesters_and_the_organizations_tickets(
     expect(beside.get_by_role("link", name=f"#{manager.display_number}")).to_be_visible()
     screen.assert_fits()
     screen.screenshot("desk-06-beside-the-ticket")
+
+
+def test_one_submit_sends_the_reply_and_changes_status_priority_and_assignee(
+    agents: Agents, browser: Browser
+) -> None:
+    from playwright.sync_api import expect
+
+    w = agents.world
+    ticket = file_ticket(w, "Не уходит почта", "Ошибка 0x800CCC0F", team=w.team)
+    page = browser.page
+    sign_in(browser)
+    browser.open(f"/desk/t/{ticket.number}/")
+    browser.htmx_ready()
+    panel = page.locator("#update-panel")
+    panel.get_by_label("Reply to the requester").fill("Проверьте настройки SMTP, пожалуйста.")
+    panel.get_by_label("Status", exact=True).select_option(label="Waiting for requester")
+    panel.get_by_label("Priority").select_option(label="High")
+    panel.get_by_label("Assignee").select_option(label="Anna")
+    buttons = panel.locator("button")
+    expect(buttons).to_have_count(1)  # one submit, the primary one
+    expect(buttons).to_have_class(re.compile(r"\bprimary\b"))
+    browser.screenshot("09-update-panel")
+    buttons.click()
+    expect(page.locator(".thread")).to_contain_text("Проверьте настройки SMTP")
+    expect(page.locator(".ticket-head .badge")).to_have_text("Waiting for requester")
+    history = page.locator(".history")
+    for step in ("Priority changed", "Assigned", "reply to the requester", "Status changed"):
+        expect(history).to_contain_text(step)
+    ticket.refresh_from_db()
+    assert (ticket.priority.slug, ticket.assignee, ticket.state) == (
+        "high",
+        agents.anna,
+        "pending",
+    )

@@ -30,6 +30,7 @@ from zayavka.workspace.forms import (
     MessageForm,
     PriorityForm,
     StatusForm,
+    UpdateForm,
 )
 from zayavka.workspace.history import history
 from zayavka.workspace.models import CannedResponse, TicketViewer, fill_placeholders
@@ -116,6 +117,15 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "withheld": ticket.attachments.withheld().count(),
         "reply_form": MessageForm(prefix="reply"),
         "note_form": MessageForm(prefix="note"),
+        "update_form": UpdateForm(
+            user=request.user,
+            initial={
+                "status": ticket.status,
+                "priority": ticket.priority,
+                "team": ticket.team,
+                "agent": ticket.assignee,
+            },
+        ),
         "status_form": StatusForm(initial={"status": ticket.status}),
         "priority_form": PriorityForm(initial={"priority": ticket.priority}),
         "assign_form": AssignForm(
