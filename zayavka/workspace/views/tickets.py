@@ -117,15 +117,7 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "withheld": ticket.attachments.withheld().count(),
         "reply_form": MessageForm(prefix="reply"),
         "note_form": MessageForm(prefix="note"),
-        "update_form": UpdateForm(
-            user=request.user,
-            initial={
-                "status": ticket.status,
-                "priority": ticket.priority,
-                "team": ticket.team,
-                "agent": ticket.assignee,
-            },
-        ),
+        "update_form": update_form(request, ticket),
         "status_form": StatusForm(initial={"status": ticket.status}),
         "priority_form": PriorityForm(initial={"priority": ticket.priority}),
         "assign_form": AssignForm(
@@ -138,6 +130,20 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "relations": RELATION_LABELS,
         "nearby": nearby(request.user, ticket),
     }
+
+
+def update_form(request: HttpRequest, ticket: Ticket, text: str = "") -> UpdateForm:
+    """The update panel as the ticket stands, with `text` in the reply box."""
+    return UpdateForm(
+        user=request.user,
+        initial={
+            "text": text,
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "team": ticket.team,
+            "agent": ticket.assignee,
+        },
+    )
 
 
 def _links(request: HttpRequest, ticket: Ticket) -> list[dict[str, Any]]:
@@ -414,7 +420,7 @@ def canned(request: HttpRequest, number: int) -> HttpResponse:
     form = MessageForm(prefix="reply", initial={"text": text[:MAX_TEXT]})
     if is_htmx(request):
         return HttpResponse(form["text"].as_widget())
-    return _render(request, ticket, reply_form=form)
+    return _render(request, ticket, update_form=update_form(request, ticket, text[:MAX_TEXT]))
 
 
 @agent_required
