@@ -52,6 +52,27 @@ class Browser:
     shots: Path
     prefix: str
     csp_violations: list[str] = field(default_factory=list)
+    lang: str = "en"  # the language the pages are asked in
+    phone: bool = False  # a phone-sized screen
+
+    def t(self, russian: str, english: str) -> str:
+        """The text the page shows in this browser's language."""
+        return russian if self.lang == "ru" else english
+
+    def assert_fits(self) -> None:
+        """Nothing on the page is wider than the screen: no sideways scrolling."""
+        width, inner = self.page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        wide: list[str] = []
+        if width > inner:
+            wide = self.page.evaluate(
+                """(inner) => Array.from(document.querySelectorAll("body *"))
+                  .filter((el) => el.getBoundingClientRect().right > inner)
+                  .slice(0, 5).map((el) => el.tagName + "." + el.className + "#" + el.id)""",
+                inner,
+            )
+        assert width <= inner, f"the page is {width}px wide on a {inner}px screen: {wide}"
 
     def open(self, path: str) -> None:
         self.page.goto(self.base_url + path)
@@ -63,6 +84,22 @@ class Browser:
             "() => window.htmx && Array.from(document.querySelectorAll("
             "'[hx-get], [hx-post]')).every((el) => el['htmx-internal-data'])"
         )
+
+    def accessibility_problems(self) -> list[str]:
+        """What axe-core (from the npm registry, installed by bin/setup) finds serious or
+        critical on the page, one line per rule: its id, what it says, where."""
+        axe = REPO / "node_modules" / "axe-core" / "axe.min.js"
+        requires_server("axe-core", axe.exists(), "run bin/setup (npm installs axe-core)")
+        # Evaluated, not added as a <script>: the Content-Security-Policy allows no
+        # script but our own files, and the tool must not change what it checks.
+        self.page.evaluate(axe.read_text(encoding="utf-8"))
+        found = self.page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+                .filter((v) => v.impact === "serious" || v.impact === "critical")
+                .map((v) => `${v.id}: ${v.help} at ${v.nodes.slice(0, 3)
+                  .map((n) => n.target.join(" ")).join(", ")}`)"""
+        )
+        return list(found)
 
     def screenshot(self, name: str) -> None:
         self.page.screenshot(path=self.shots / f"{self.prefix}-{name}.png", full_page=True)

@@ -34,6 +34,9 @@ Ask for them by name:
   browser           Chromium at a desktop's width, in English (screenshots "workspace-")
   russian_browser   the same in Russian ("workspace-ru-")
   phone_browser     Chromium at a phone's width, in Russian ("portal-")
+  screen            Chromium four times over: Russian and English, each at 1366x768
+                    and at 390x844 (screenshots "screen-ru-1366-", "screen-en-390-", ...);
+                    `screen.lang` and `screen.phone` tell the test which one it has
 tests/channels/email/conftest.py adds `dovecot` (an IMAP server) and `account` (a
 mailbox on it); other fixtures belong to the one test module that defines them.
 
@@ -159,6 +162,7 @@ def russian_browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterat
     with open_browser(
         live_server, monkeypatch, prefix="workspace-ru", locale="ru-RU", viewport=DESKTOP
     ) as browser:
+        browser.lang = "ru"
         yield browser
 
 
@@ -173,4 +177,32 @@ def phone_browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator
         viewport={"width": 390, "height": 844},
         extra_http_headers={"Accept-Language": "ru"},
     ) as browser:
+        browser.lang, browser.phone = "ru", True
+        yield browser
+
+
+SCREENS = [
+    ("ru", {"width": 1366, "height": 768}),
+    ("en", {"width": 1366, "height": 768}),
+    ("ru", {"width": 390, "height": 844}),
+    ("en", {"width": 390, "height": 844}),
+]
+
+
+@pytest.fixture(params=SCREENS, ids=[f"{lang}-{size['width']}" for lang, size in SCREENS])
+def screen(
+    request: pytest.FixtureRequest, live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Browser]:
+    """Each language at a desktop's and at a phone's width (see the note above)."""
+    lang, size = request.param
+    with open_browser(
+        live_server,
+        monkeypatch,
+        prefix=f"screen-{lang}-{size['width']}",
+        locale="ru-RU" if lang == "ru" else "en-GB",
+        viewport=size,
+        extra_http_headers={"Accept-Language": lang},
+    ) as browser:
+        browser.lang = lang
+        browser.phone = size["width"] < 600
         yield browser

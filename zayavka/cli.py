@@ -12,9 +12,33 @@ import sys
 
 EX_TEMPFAIL = 75
 
+# The product's own commands, one line each: what `zayavka`, `zayavka --help` print
+# before pointing at Django's long list (`zayavka help`).
+USAGE = """usage: zayavka <command> [options]
+
+The desk:
+  serve              run everything: migrations, demo data on first start, web server, worker
+  worker             the background worker alone: outbox, IMAP poller, periodic jobs
+Email:
+  mail deliver       MTA pipe: one message on stdin (exit 75 asks the MTA to retry)
+  mail listen        LMTP/SMTP listener (--lmtp|--smtp --host H --port P)
+  mail poll          poll the IMAP mailboxes configured in the admin
+  mail parse FILE    what the parser makes of a message
+Operations:
+  quarantine list    inputs that could not be processed, with the reason
+  quarantine retry   replay quarantined inputs through intake
+  sla due            a deadline in business minutes on a calendar
+  migrate, createsuperuser, ...   any Django command (`zayavka help` lists them all)
+
+`zayavka <command> --help` tells a command's options.
+"""
+
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args in ([], ["-h"], ["--help"]):
+        print(USAGE, end="")
+        return 0
     if args[:1] == ["manage"]:
         args = args[1:]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zayavka.settings")

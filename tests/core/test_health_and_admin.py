@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -109,3 +110,10 @@ def test_the_admin_shows_a_tickets_clock_and_handling_but_does_not_edit_them(
     assert page.context["adminform"].form.fields == {}
     for name in ("status", "priority", "contract", "assignee", "resolution_due"):
         assert name in page.context["adminform"].readonly_fields, name
+
+
+def test_the_favicon_is_there_for_pages_that_name_none(client: Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/zayavka/icon.svg")
+    assert finders.find("zayavka/icon.svg")

@@ -72,5 +72,10 @@ def test_serve_starts_the_desk_with_demo_data_web_server_and_worker(tmp_path: Pa
         log.close()
     output = log_path.read_text()
     assert f"http://127.0.0.1:{port}/" in output
+    # What it did while it started, then where everything is.
+    assert output.index("Preparing the database") < output.index("Zayavka is running at")
+    for path in ("desk/", "portal/", "portal/new/", "admin/"):
+        assert f"http://127.0.0.1:{port}/{path}" in output
+    assert f"Mail the desk sends is written to {tmp_path / 'var' / 'sent-mail'}" in output
     assert "admin / zayavka-admin" in output
     assert (tmp_path / "var" / "zayavka.sqlite3").exists()

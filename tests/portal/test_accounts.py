@@ -39,6 +39,7 @@ def sign_up(client: Client, email: str, **extra: Any) -> Any:
             "password2": NEW_PASSWORD,
             **extra,
         },
+        follow=True,
     )
 
 

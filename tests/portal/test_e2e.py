@@ -96,8 +96,7 @@ def test_a_client_signs_up_files_a_request_replies_and_rates(
     phone_browser.screenshot("07-rated")
 
     # Nothing on the page is wider than the phone's screen.
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390
+    phone_browser.assert_fits()
 
 
 def test_a_manager_sees_a_colleague_s_request_and_another_company_s_manager_does_not(

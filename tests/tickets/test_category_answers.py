@@ -4,7 +4,9 @@ the portal, the phone form and the ticket page, and one partial that draws them.
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from tests.factories import World
 from zayavka.tickets.forms import MAX_ANSWER, CategoryAnswersForm, portal_prefix
@@ -91,7 +93,7 @@ def test_the_partial_draws_values_and_shows_errors_only_once_checked(site: Categ
         ' aria-describedby="id_field-site_domain_hint">'
     ) in html
     assert '<small class="hint muted" id="id_field-site_domain_hint">e.g. romashka-shop.ru' in html
-    assert "<option selected>Firefox</option>" in html
+    assert '<option value="Firefox" selected>Firefox</option>' in html
     assert 'rows="3">1. &lt;b&gt;</textarea>' in html
     assert "This field is required." not in html  # typed so far, not yet checked
 
@@ -105,3 +107,48 @@ def test_an_unbound_form_shows_the_given_answers(site: Category) -> None:
     form = CategoryAnswersForm(site, initial={"site_domain": "x.ru", "version": "1.2"})
     html = render_to_string("tickets/_category_answers.html", {"answers": form})
     assert 'value="x.ru"' in html and "1.2" not in html
+
+
+@pytest.fixture
+def direction(world: World) -> CategoryField:
+    return CategoryField.objects.create(
+        category=world.category,
+        key="mail_direction",
+        label_ru="Что не работает",
+        label_en="What fails",
+        kind=CategoryField.Kind.CHOICE,
+        choices=[
+            {"value": "sending", "ru": "отправка", "en": "sending"},
+            {"value": "receiving", "ru": "получение", "en": "receiving"},
+        ],
+    )
+
+
+def test_a_choice_reads_in_the_readers_language_and_keeps_its_value(
+    direction: CategoryField,
+) -> None:
+    with translation.override("ru"):
+        assert direction.options() == [("sending", "отправка"), ("receiving", "получение")]
+        assert direction.label_of("receiving") == "получение"
+    assert direction.options()[0] == ("sending", "sending")
+    form = CategoryAnswersForm(direction.category, {"field-mail_direction": "receiving"})
+    assert form.is_valid()
+    assert form.cleaned_data == {"mail_direction": "receiving"}
+    wrong = CategoryAnswersForm(direction.category, {"field-mail_direction": "получение"})
+    assert not wrong.is_valid()
+
+
+def test_an_answer_kept_before_the_labels_reads_as_its_choice(direction: CategoryField) -> None:
+    """Tickets answered when the choice was «отправка / sending» keep that text."""
+    assert direction.value_of("отправка / sending") == "sending"
+    with translation.override("ru"):
+        assert direction.label_of("отправка / sending") == "отправка"
+    form = CategoryAnswersForm(direction.category, initial={"mail_direction": "отправка / sending"})
+    (row,) = [r for r in form.rows() if r.spec == direction]
+    assert row.value == "sending"
+
+
+def test_a_choice_without_a_value_is_refused_in_the_admin(direction: CategoryField) -> None:
+    direction.choices = [{"ru": "отправка", "en": "sending"}]
+    with pytest.raises(ValidationError):
+        direction.clean()

@@ -65,7 +65,7 @@ def test_an_agent_finds_answers_hands_over_and_resolves_a_ticket(
         "buffer": b"upstream restarted\n",
     }
     page.locator("#reply-files").set_input_files([log])
-    page.get_by_role("button", name="Send reply").click()
+    page.get_by_role("button", name="Send and update").click()
     thread = page.locator(".thread")
     expect(thread).to_contain_text("Перезапустили nginx")
     expect(thread.get_by_role("link", name="nginx.log")).to_be_visible()
@@ -75,11 +75,11 @@ def test_an_agent_finds_answers_hands_over_and_resolves_a_ticket(
     expect(page.locator(".message.kind-note")).to_contain_text("звонить Олегу")
 
     page.get_by_label("Assignee").select_option(label="Boris")
-    page.get_by_role("button", name="Assign").click()
+    page.get_by_role("button", name="Send and update").click()
     expect(page.locator(".messages")).to_contain_text("Assignment changed")
 
     page.get_by_label("Status", exact=True).select_option(label="Resolved")
-    page.locator("form[action$='/status/']").get_by_role("button", name="Set").click()
+    page.get_by_role("button", name="Send and update").click()
     expect(page.locator(".ticket-head .badge")).to_have_text("Resolved")
     history = page.locator(".history")
     for step in (

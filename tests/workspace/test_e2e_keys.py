@@ -56,3 +56,37 @@ def test_an_agent_works_a_queue_from_the_keyboard(agents: Agents, browser: Brows
     page.wait_for_load_state("load")
     page.keyboard.press("k")
     expect(page.get_by_role("heading", level=1)).to_contain_text(first_number)
+
+
+def test_the_shortcuts_work_on_the_russian_keyboard_layout(
+    agents: Agents, russian_browser: Browser
+) -> None:
+    """On the Russian layout the key under "j" types "о", under "r" — "к": the shortcuts
+    follow the key, not the letter."""
+    from playwright.sync_api import expect
+
+    w = agents.world
+    for subject in ("Не уходит почта", "Сбросить пароль в 1С"):
+        file_ticket(w, subject, "Текст заявки", team=w.team)
+    page = russian_browser.page
+    russian_browser.open("/desk/login/")
+    page.locator("#id_username").fill("anna")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    russian_browser.open("/desk/q/open/?sort=number")
+    page.wait_for_load_state("load")
+    rows = page.locator("table.tickets tbody tr")
+    expect(rows).to_have_count(2)
+
+    def press(letter: str, code: str) -> None:
+        # What a Russian keyboard sends: the Cyrillic letter, the key's place.
+        page.dispatch_event("body", "keydown", {"key": letter, "code": code, "bubbles": True})
+
+    press("о", "KeyJ")
+    press("о", "KeyJ")
+    expect(rows.nth(1)).to_have_class(re.compile(r"\bselected\b"))
+    number = rows.nth(1).locator("td.num").inner_text().strip()
+    press("Enter", "Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(number)
+    press("к", "KeyR")
+    expect(page.locator("#id_reply-text")).to_be_focused()

@@ -43,11 +43,11 @@ def test_an_agent_works_a_ticket_in_russian(agents: Agents, russian_browser: Bro
     rows.first.get_by_role("link", name="Не печатает принтер").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(ticket.display_number)
     page.get_by_label("Ответ заявителю").fill("Замените картридж, пожалуйста.")
-    page.get_by_role("button", name="Отправить ответ").click()
+    page.get_by_role("button", name="Отправить и сохранить").click()
     expect(page.locator(".thread")).to_contain_text("Замените картридж")
 
     page.get_by_label("Статус", exact=True).select_option(label="Решена")
-    page.locator("form[action$='/status/']").get_by_role("button", name="Установить").click()
+    page.get_by_role("button", name="Отправить и сохранить").click()
     expect(page.locator(".ticket-head .badge")).to_have_text("Решена")
     expect(page.locator(".history")).to_contain_text("Изменён статус")
     browser.screenshot("02-ticket-resolved")

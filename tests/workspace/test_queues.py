@@ -245,13 +245,15 @@ def test_the_navigation_counts_come_in_their_own_request(agents: Agents, client:
     """The page is sent without counting; it asks /desk/counts/ for the figures."""
     client.force_login(agents.anna)
     page = client.get("/desk/q/open/").content.decode()
-    assert 'hx-get="/desk/counts/?current=open" hx-trigger="load"' in page
+    assert (
+        'hx-get="/desk/counts/?current=open" hx-trigger="load, zv-ticket-changed from:body"' in page
+    )
     assert 'class="count"' not in page
     counts = queue_counts(agents.anna, timezone.now())
     nav = client.get("/desk/counts/?current=open").content.decode()
     assert nav.count('<span class="count">') == len(counts)
     assert f'<span class="count">{counts["open"]}</span>' in nav
-    assert 'hx-trigger="every 60s"' in nav  # and again a minute later
+    assert 'hx-trigger="every 60s, zv-ticket-changed from:body"' in nav  # and again a minute later
     current = re.search(r'<a href="/desk/q/open/" aria-current="page">', nav)
     assert current is not None
 

@@ -321,8 +321,9 @@ class Team(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = _("team")
-        verbose_name_plural = _("teams")
+        # Not «groups»: the admin lists Django's permission groups beside them.
+        verbose_name = _("support team")
+        verbose_name_plural = _("support teams")
 
     def __str__(self) -> str:
         return self.name

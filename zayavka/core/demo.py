@@ -36,6 +36,8 @@ from zayavka.tickets.models import Category, CategoryField, Priority, StatusCate
 DEMO_LOGINS = [
     ("head of the helpdesk (admin)", "admin", "zayavka-admin"),
     ("agent", "ivanova", "zayavka-demo"),
+    ("agent, in English", "sidorov", "zayavka-demo"),
+    ("client (portal), Romashka's manager", "m.kuznetsova@romashka.ru", "zayavka-client"),
 ]
 
 SUPPORT_DOMAIN = "zayavka.localhost"
@@ -114,7 +116,7 @@ def _field(
     kind: str = "text",
     hint_ru: str = "",
     hint_en: str = "",
-    choices: list[str] | None = None,
+    choices: list[dict[str, str]] | None = None,
 ) -> None:
     CategoryField.objects.create(
         category=category,
@@ -169,7 +171,11 @@ def _catalog(teams: dict[str, Team]) -> None:
         "Что не работает",
         "What fails",
         kind="choice",
-        choices=["отправка / sending", "получение / receiving", "оба / both"],
+        choices=[
+            {"value": "sending", "ru": "отправка", "en": "sending"},
+            {"value": "receiving", "ru": "получение", "en": "receiving"},
+            {"value": "both", "ru": "и то, и другое", "en": "both"},
+        ],
     )
     _field(mail, 3, "error_text", "Текст ошибки", "Error text", required=True, kind="textarea")
     app = Category.objects.create(
@@ -295,13 +301,23 @@ def _clients() -> None:
         max_attachment_bytes=0,
         allowed_kinds=[ContentKind.TEXT],
     )
-    _contact(
+    maria = _contact(
         romashka,
         "Мария Кузнецова",
         "m.kuznetsova@romashka.ru",
         "+7 (812) 555-01-10",
         role=Contact.Role.MANAGER,
     )
+    # A client's portal account: she signs in with her email and sees Romashka's tickets.
+    maria.user = User.objects.create_user(
+        "m.kuznetsova@romashka.ru",
+        "m.kuznetsova@romashka.ru",
+        "zayavka-client",
+        first_name="Мария",
+        last_name="Кузнецова",
+        language="ru",
+    )
+    maria.save(update_fields=["user"])
     smirnov = _contact(romashka, "Олег Смирнов", "o.smirnov@romashka.ru", "8 921 555-01-11")
     ContactAddress.objects.create(contact=smirnov, kind="telegram", value="100200300")
     veter = Organization.objects.create(name="АО «Северный ветер»", kind=Organization.Kind.CLIENT)
@@ -343,7 +359,7 @@ DEMO_REQUESTS = [
         "normal",
         {
             "mail_client": "Outlook 2019",
-            "mail_direction": "отправка / sending",
+            "mail_direction": "sending",
             "error_text": "0x800CCC0F",
         },
         "open",

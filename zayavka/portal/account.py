@@ -3,10 +3,12 @@ is lost), sign-in limited against guessing, password recovery."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse_lazy
 from django.utils.translation import gettext as _
@@ -17,12 +19,16 @@ from zayavka.accounts.models import User
 from zayavka.accounts.signin import LimitedLoginView
 from zayavka.core.clientip import client_ip
 from zayavka.portal import membership
+from zayavka.portal.badlinks import Link, bad_link
 from zayavka.portal.forms import (
     EmailAuthenticationForm,
     OutboxPasswordResetForm,
     ResendConfirmationForm,
     SignupForm,
 )
+
+# The session key that carries the address from the sign-up to the page that follows it.
+SIGNED_UP = "portal_signed_up"
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,17 +49,31 @@ def signup(request: HttpRequest) -> HttpResponse:
             phone=data["phone"],
             contract_number=data["contract_number"],
         )
-        # The same answer whether or not the address already had an account.
-        return render(request, "portal/signup_done.html", {"email": data["email"]})
+        # The same answer whether or not the address already had an account; after a
+        # redirect, so that reloading the page does not post the form again.
+        request.session[SIGNED_UP] = data["email"]
+        return redirect("portal:signup_done")
     return render(request, "portal/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_GET
+def signup_done(request: HttpRequest) -> HttpResponse:
+    email = request.session.get(SIGNED_UP)
+    if not email:
+        return redirect("portal:signup")
+    return render(request, "portal/signup_done.html", {"email": email})
 
 
 @require_GET
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        membership.confirm(token)
+        user = membership.confirm(token)
     except (signing.BadSignature, User.DoesNotExist, KeyError, ValueError) as exc:
-        raise Http404(_("This confirmation link is invalid or has expired.")) from exc
+        return bad_link(request, Link.CONFIRM, exc)
+    # The link proves the address is theirs: they are signed in, unless someone else is
+    # signed in in this browser (an agent checking a link must stay who they are).
+    if not request.user.is_authenticated:
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
     return render(request, "portal/confirmed.html")
 
 
@@ -90,6 +110,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 urlpatterns = [
     path("portal/signup/", signup, name="signup"),
+    path("portal/signup/done/", signup_done, name="signup_done"),
     # Before confirm/<token>/, which would take "resend" for a token.
     path("portal/confirm/resend/", resend_confirmation, name="confirm_resend"),
     path("portal/confirm/<str:token>/", confirm, name="confirm"),

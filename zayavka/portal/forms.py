@@ -60,7 +60,7 @@ class RequestForm(forms.Form):
         label=gettext_lazy("What is it about"),
         queryset=Category.objects.filter(is_active=True),
         required=False,
-        empty_label=gettext_lazy("— something else —"),
+        empty_label=gettext_lazy("— choose the topic —"),
     )
     urgency = forms.ChoiceField(label=gettext_lazy("Urgency"), choices=Urgency.choices)
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=MAX_SUBJECT)
@@ -221,6 +221,11 @@ class StatusFilterForm(forms.Form):
 class EmailAuthenticationForm(LimitedAuthenticationForm):
     """Clients sign in with their email address (it is their login); failed attempts
     are limited like the workspace's."""
+
+    error_messages = {
+        **LimitedAuthenticationForm.error_messages,
+        "invalid_login": gettext_lazy("Please enter the email and password of your account."),
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

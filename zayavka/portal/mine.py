@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zayavka.accounts.models import Channel, Contact, User
@@ -19,6 +18,7 @@ from zayavka.channels.web.receive import effective_policy, file_reply
 from zayavka.channels.web.tokens import new_form_token
 from zayavka.core.downloads import attachment_response
 from zayavka.portal import membership
+from zayavka.portal.badlinks import Link, bad_link
 from zayavka.portal.forms import RatingForm, ReplyForm, StatusFilterForm
 from zayavka.tickets import access, tokens
 from zayavka.tickets.actions import lifecycle
@@ -214,7 +214,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         ticket = Ticket.objects.select_related("status").get(pk=tokens.ticket_of_token(token))
     except (signing.BadSignature, Ticket.DoesNotExist, KeyError, TypeError, ValueError) as exc:
-        raise Http404(_("This link is invalid or has expired.")) from exc
+        return bad_link(request, Link.TICKET, exc)
     return render(request, "portal/open.html", {"ticket": ticket, "thread": _public_thread(ticket)})
 
 

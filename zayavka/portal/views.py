@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from zayavka.portal.badlinks import Link, bad_link
 from zayavka.portal.forms import RatingForm
 from zayavka.tickets import tokens
 from zayavka.tickets.actions.lifecycle import rate_resolution
@@ -23,7 +23,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         ticket_pk, resolved_at = tokens.rating_of_token(token)
         ticket = Ticket.objects.select_related("requester").get(pk=ticket_pk)
     except (signing.BadSignature, Ticket.DoesNotExist, KeyError, ValueError) as exc:
-        raise Http404(_("This rating link is invalid or has expired.")) from exc
+        return bad_link(request, Link.RATING, exc)
     existing = TicketRating.objects.filter(ticket=ticket, resolved_at=resolved_at).first()
     saved = False
     if request.method == "POST":

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from zayavka.accounts.models import User
+from zayavka.core.admin import ReadOnlyAdmin
 from zayavka.tickets.actions import intake
 from zayavka.tickets.actions.attachments import release_attachments
 from zayavka.tickets.models import (
@@ -199,7 +200,7 @@ class AttachmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(RawInput)
-class RawInputAdmin(admin.ModelAdmin):
+class RawInputAdmin(ReadOnlyAdmin):
     list_display = ("pk", "channel", "external_id", "state", "attempts", "received_at")
     list_filter = ("state", "channel")
     readonly_fields = [f.name for f in RawInput._meta.fields]
@@ -212,7 +213,7 @@ class RawInputAdmin(admin.ModelAdmin):
 
 
 @admin.register(Outbox)
-class OutboxAdmin(admin.ModelAdmin):
+class OutboxAdmin(ReadOnlyAdmin):
     list_display = (
         "pk",
         "kind",

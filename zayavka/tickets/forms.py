@@ -80,13 +80,11 @@ class CategoryAnswersForm(forms.Form):
                 if spec.required:
                     self.add_error(spec.key, _("This field is required."))
                 continue
-            if (
-                spec.kind == CategoryField.Kind.CHOICE
-                and spec.choices
-                and value not in spec.choices
-            ):
-                self.add_error(spec.key, _("Choose one of the offered values."))
-                continue
+            if spec.kind == CategoryField.Kind.CHOICE and spec.choices:
+                value = spec.value_of(value)
+                if not value:
+                    self.add_error(spec.key, _("Choose one of the offered values."))
+                    continue
             answers[spec.key] = value
         return answers
 
@@ -97,6 +95,9 @@ class CategoryAnswersForm(forms.Form):
         for spec in self.specs:
             bound = self[spec.key]
             value = bound.value()
+            if spec.kind == CategoryField.Kind.CHOICE and value:
+                # An answer kept before the choices had labels shows as its choice.
+                value = spec.value_of(str(value)) or value
             rows.append(
                 AnswerRow(
                     field=bound,

@@ -177,6 +177,72 @@ class AssignForm(forms.Form):
         )
 
 
+class UpdateForm(forms.Form):
+    """The ticket page's one update panel: a reply (optional) with its files, and the
+    status, priority, team and assignee, sent together. A field left as the ticket has
+    it changes nothing; the reply's text and files are posted as `reply-text` and
+    `reply-files`, as the reply form's were (the shortcuts and canned responses use them)."""
+
+    text = forms.CharField(
+        label=_("Reply to the requester"),
+        max_length=MAX_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    status = forms.ModelChoiceField(
+        label=_("Status"), queryset=Status.objects.all(), to_field_name="slug"
+    )
+    priority = forms.ModelChoiceField(
+        label=_("Priority"), queryset=Priority.objects.all(), to_field_name="slug"
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("keep")
+    )
+    agent = AgentChoiceField(
+        label=_("Assignee"), queryset=User.objects.none(), required=False, empty_label=_("nobody")
+    )
+
+    def __init__(
+        self, *args: Any, user: AnyUser, files_list: list[UploadedFile] | None = None, **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        self.files_list = files_list or []
+        _set_queryset(self.fields["team"], access.visible_teams(user))
+        _set_queryset(self.fields["agent"], options.agent_users())
+        draw_from_cache(
+            self,
+            {
+                "status": [BLANK, *status_choices()],
+                "priority": [BLANK, *priority_choices()],
+                "team": [("", _("keep")), *team_choices(user)],
+                "agent": agent_choices(),
+            },
+        )
+
+    def add_prefix(self, field_name: str) -> str:
+        # The text keeps the reply form's name; the other fields their own.
+        return "reply-text" if field_name == "text" else field_name
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.files_list and not str(data.get("text") or "").strip():
+            self.add_error("text", _("Files go with a reply: write it."))
+        try:
+            check_files(
+                describe_uploads(self.files_list), default_policy(), max_total=max_total_bytes()
+            )
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        return data
+
+    def uploads(self) -> list[Upload]:
+        """The attached files, read once the limits were checked by is_valid()."""
+        return [
+            Upload(filename=f.name or "", content_type=f.content_type or "", content=f.read())
+            for f in self.files_list
+        ]
+
+
 class BulkForm(forms.Form):
     """One change to many tickets picked in a queue."""
 

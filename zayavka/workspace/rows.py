@@ -12,10 +12,11 @@ from datetime import datetime, tzinfo
 from html import escape
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from zayavka.core import dates
 from zayavka.tickets.models import Ticket, Verification
 from zayavka.workspace.templatetags.desk import next_deadline
 
@@ -49,7 +50,8 @@ def ticket_rows(tickets: list[Ticket]) -> SafeString:
         "unverified": _("unverified"),
         "unverified_title": _("Nothing proves who sent this request"),
     }
-    rows = "".join(_row(t, url, zone, now, labels) for t in tickets)
+    language = translation.get_language() or ""
+    rows = "".join(_row(t, url, zone, now, labels, language) for t in tickets)
     return mark_safe(rows)  # noqa: S308 — every value in a row went through _e
 
 
@@ -60,7 +62,14 @@ def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def _row(ticket: Ticket, url: str, zone: tzinfo, now: datetime, labels: dict[str, str]) -> str:
+def _row(
+    ticket: Ticket,
+    url: str,
+    zone: tzinfo,
+    now: datetime,
+    labels: dict[str, str],
+    language: str,
+) -> str:
     due = next_deadline(ticket, now=now)
     flag = ""
     if ticket.is_flagged:
@@ -73,9 +82,9 @@ def _row(ticket: Ticket, url: str, zone: tzinfo, now: datetime, labels: dict[str
     due_html = ""
     if due.due:
         local = due.due.astimezone(zone)
+        when = dates.moment(local, language, year=False)
         due_html = (
-            f'<time datetime="{local.isoformat()}">{local:%d.%m %H:%M}</time>'
-            f"<br><small>{_e(due.text)}</small>"
+            f'<time datetime="{local.isoformat()}">{when}</time><br><small>{_e(due.text)}</small>'
         )
     updated = ticket.updated_at.astimezone(zone)
     return ROW.format(
@@ -102,7 +111,7 @@ def _row(ticket: Ticket, url: str, zone: tzinfo, now: datetime, labels: dict[str
         due_state=_e(due.state),
         due=due_html,
         updated_iso=updated.isoformat(),
-        updated=f"{updated:%d.%m.%Y %H:%M}",
+        updated=dates.moment(updated, language),
     )
 
 

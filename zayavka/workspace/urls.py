@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from zayavka.workspace.auth import AgentAuthenticationForm, AgentLoginView
-from zayavka.workspace.views import files, joins, phone, queues, security, tickets
+from zayavka.workspace.views import files, joins, phone, queues, security, tickets, update
 
 app_name = "workspace"
 urlpatterns = [
@@ -25,6 +25,7 @@ urlpatterns = [
     path("t/<int:number>/", tickets.ticket_page, name="ticket"),
     path("t/<int:number>/reply/", tickets.post_message, {"kind": "reply"}, name="reply"),
     path("t/<int:number>/note/", tickets.post_message, {"kind": "note"}, name="note"),
+    path("t/<int:number>/update/", update.update, name="update"),
     path("t/<int:number>/status/", tickets.change_status, name="status"),
     path("t/<int:number>/priority/", tickets.change_priority, name="priority"),
     path("t/<int:number>/category/", tickets.change_category, name="category"),

@@ -1,10 +1,20 @@
 // The workspace's only script: select-all checkboxes, the browser's time zone for the
 // server (deadlines are shown in the agent's local time), and keyboard shortcuts.
-// Everything works without it.
+// Everything works without it. It is loaded once, in <head>: htmx's boosted page
+// changes swap the body and leave it running.
 (function () {
   "use strict";
-  if (window.zayavkaWorkspace) return; // htmx re-runs scripts of swapped pages
-  window.zayavkaWorkspace = true;
+  // The phone layout folds the menu away only when this script can unfold it.
+  document.documentElement.classList.add("js");
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("#ws-menu-toggle");
+    if (!toggle) return;
+    var menu = document.getElementById(toggle.getAttribute("aria-controls"));
+    var open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (menu) menu.classList.toggle("open", open);
+  });
 
   try {
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -84,7 +94,13 @@
       if (event.key === "Escape") target.blur();
       return;
     }
-    var key = event.key;
+    // The key's place, not its letter: on the Russian layout "j" types "о", and the
+    // shortcuts must work the same (KeyJ is the key under "j" whatever the layout).
+    var key = {
+      KeyJ: "j", KeyK: "k", KeyO: "o", KeyR: "r", KeyN: "n", KeyT: "t", Slash: "/", Enter: "Enter",
+      NumpadEnter: "Enter"
+    }[event.code];
+    if (event.shiftKey) return;
     if (key === "j" || key === "k") {
       if (!stepRow(key === "j" ? 1 : -1)) stepTicket(key === "j" ? 1 : -1);
     } else if (key === "Enter" || key === "o") {
@@ -113,8 +129,6 @@
 // agent is typing a reply, so that the others see it before answering themselves.
 (function () {
   "use strict";
-  if (window.zayavkaPresence) return;
-  window.zayavkaPresence = true;
 
   document.addEventListener("htmx:configRequest", function (event) {
     if (!event.target || event.target.id !== "presence") return;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -137,7 +138,15 @@ class CategoryField(models.Model):
     hint_ru = models.CharField(_("hint (Russian)"), max_length=500, blank=True)
     hint_en = models.CharField(_("hint (English)"), max_length=500, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.TEXT)
-    choices = models.JSONField(_("choices"), default=list, blank=True)
+    choices = models.JSONField(
+        _("choices"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'The offered answers, each with its labels: [{"value": "sending", "ru": '
+            '"отправка", "en": "sending"}, …]. The value is what the ticket keeps.'
+        ),
+    )
     required = models.BooleanField(_("required"), default=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -159,3 +168,45 @@ class CategoryField(models.Model):
     @property
     def hint(self) -> str:
         return in_reader_language(self.hint_ru, self.hint_en)
+
+    def options(self) -> list[tuple[str, str]]:
+        """The offered answers as (value, label in the reader's language). A choice given
+        as a plain string is its own value and label in both languages."""
+        found = []
+        for choice in self.choices or []:
+            if isinstance(choice, dict):
+                value = str(choice.get("value", ""))
+                label = in_reader_language(
+                    str(choice.get("ru") or value), str(choice.get("en") or value)
+                )
+                found.append((value, label))
+            else:
+                found.append((str(choice), str(choice)))
+        return found
+
+    def value_of(self, answer: str) -> str:
+        """The offered value an answer stands for: itself, or, for an answer kept before
+        the choices had labels per language («отправка / sending»), the value whose two
+        labels it joins. "" when no offered value matches."""
+        for choice in self.choices or []:
+            if isinstance(choice, dict):
+                value = str(choice.get("value", ""))
+                if answer in (value, f"{choice.get('ru')} / {choice.get('en')}"):
+                    return value
+            elif answer == str(choice):
+                return answer
+        return ""
+
+    def label_of(self, answer: str) -> str:
+        """An answer as the reader reads it: its label, or the answer itself."""
+        value = self.value_of(answer)
+        return next((label for v, label in self.options() if v == value), answer)
+
+    def clean(self) -> None:
+        super().clean()
+        for choice in self.choices or []:
+            if isinstance(choice, dict):
+                if not str(choice.get("value", "")).strip():
+                    raise ValidationError({"choices": _("Every choice needs a value.")})
+            elif not isinstance(choice, str):
+                raise ValidationError({"choices": _("A choice is a text or {value, ru, en}.")})

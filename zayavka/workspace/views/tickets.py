@@ -30,9 +30,11 @@ from zayavka.workspace.forms import (
     MessageForm,
     PriorityForm,
     StatusForm,
+    UpdateForm,
 )
 from zayavka.workspace.history import history
 from zayavka.workspace.models import CannedResponse, TicketViewer, fill_placeholders
+from zayavka.workspace.nearby import nearby
 from zayavka.workspace.views.common import is_htmx, nav_context
 
 DONE = (StatusCategory.RESOLVED, StatusCategory.CLOSED)
@@ -77,7 +79,10 @@ def _render(
     so a form with errors comes back as 200 there, and as 400 to a plain post)."""
     context = {**_page_context(request, ticket), **forms}
     if is_htmx(request) and request.method == "POST":
-        return render(request, "workspace/ticket.html#ticket", context)
+        response = render(request, "workspace/ticket.html#ticket", context)
+        # The queues' counts in the menu may have changed: they ask again (base.html).
+        response["HX-Trigger"] = "zv-ticket-changed"
+        return response
     status = 400 if invalid else 200
     return render(
         request, "workspace/ticket.html", {**context, **nav_context(request)}, status=status
@@ -112,6 +117,7 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "withheld": ticket.attachments.withheld().count(),
         "reply_form": MessageForm(prefix="reply"),
         "note_form": MessageForm(prefix="note"),
+        "update_form": update_form(request, ticket),
         "status_form": StatusForm(initial={"status": ticket.status}),
         "priority_form": PriorityForm(initial={"priority": ticket.priority}),
         "assign_form": AssignForm(
@@ -122,7 +128,22 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "has_abusive": any(m.is_abusive for m in thread),
         "canned": list(CannedResponse.objects.for_language(get_language() or "ru")),
         "relations": RELATION_LABELS,
+        "nearby": nearby(request.user, ticket),
     }
+
+
+def update_form(request: HttpRequest, ticket: Ticket, text: str = "") -> UpdateForm:
+    """The update panel as the ticket stands, with `text` in the reply box."""
+    return UpdateForm(
+        user=request.user,
+        initial={
+            "text": text,
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "team": ticket.team,
+            "agent": ticket.assignee,
+        },
+    )
 
 
 def _links(request: HttpRequest, ticket: Ticket) -> list[dict[str, Any]]:
@@ -407,7 +428,7 @@ def canned(request: HttpRequest, number: int) -> HttpResponse:
     form = MessageForm(prefix="reply", initial={"text": text[:MAX_TEXT]})
     if is_htmx(request):
         return HttpResponse(form["text"].as_widget())
-    return _render(request, ticket, reply_form=form)
+    return _render(request, ticket, update_form=update_form(request, ticket, text[:MAX_TEXT]))
 
 
 @agent_required

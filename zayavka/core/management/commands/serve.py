@@ -13,6 +13,14 @@ from django.db import connections
 
 from zayavka.core.demo import DEMO_LOGINS, demo_needed, load_demo
 
+# The addresses printed once the desk runs, after its root URL.
+PAGES = [
+    ("Agent desk:", "desk/"),
+    ("Client portal:", "portal/"),
+    ("Web form:", "portal/new/"),
+    ("Admin:", "admin/"),
+]
+
 
 class Command(BaseCommand):
     help = "Run the whole desk in one command: migrations, demo data, web server and worker."
@@ -23,10 +31,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        # Each step says what it does: on a slow disk the first start takes a while, and
+        # ten silent seconds look like a hang.
+        self._say(f"Preparing the database in {settings.DATA_DIR} …")
         call_command("migrate", interactive=False, verbosity=0)
+        self._say("Collecting the static files …")
         call_command("collectstatic", interactive=False, verbosity=0)
         demo = settings.ZAYAVKA_DEMO and not options["no_demo"] and demo_needed()
         if demo:
+            self._say("Loading the demo data …")
             load_demo()
         # From here on this process only supervises: give its database connections back,
         # pool included, so that it holds none of PostgreSQL's for as long as it runs.
@@ -34,6 +47,7 @@ class Command(BaseCommand):
             connection.close()
             if close_pool := getattr(connection, "close_pool", None):
                 close_pool()
+        self._say("Starting the web server and the worker …")
         procs = []
         if not options["no_worker"]:
             worker = [sys.executable, "-m", "zayavka.cli", "worker"]
@@ -49,11 +63,22 @@ class Command(BaseCommand):
         procs.append(subprocess.Popen(web))  # noqa: S603
         url = f"http://{settings.HOST}:{settings.PORT}/"
         self.stdout.write(f"Zayavka is running at {url}  (data: {settings.DATA_DIR})")
+        for name, path in PAGES:
+            self.stdout.write(f"  {name:<14} {url}{path}")
         if demo or settings.ZAYAVKA_DEMO:
+            self.stdout.write("Demo logins (agents sign in to the desk, clients to the portal):")
             for role, login, password in DEMO_LOGINS:
                 self.stdout.write(f"  {role}: {login} / {password}")
+        mail: dict[str, Any] = settings.MAILERS["default"]
+        if str(mail["BACKEND"]).endswith("filebased.EmailBackend"):
+            self.stdout.write(f"Mail the desk sends is written to {mail['OPTIONS']['file_path']}")
+        self.stdout.write("Stop with Ctrl+C.")
         self.stdout.flush()
         self._supervise(procs)
+
+    def _say(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
 
     def _supervise(self, procs: list[subprocess.Popen[bytes]]) -> None:
         stopping = False
