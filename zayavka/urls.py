@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("desk/", include("zayavka.workspace.urls")),
+    path("", include("zayavka.channels.telegram.urls")),
     path("", include("zayavka.portal.urls")),
     path("login/", LimitedLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
