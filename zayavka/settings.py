@@ -282,5 +282,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "huey": {"level": "WARNING"},
+        # httpx logs each request's URL, which holds the Telegram bot's token.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }

@@ -24,9 +24,10 @@ def linked_contact(chat_id: int) -> Contact | None:
     return chat.contact if chat is not None else None
 
 
-def link(chat_id: int, user_id: int, contact: Contact, via: str) -> None:
+def link(chat_id: int, user_id: int, contact: Contact, via: str, *, language: str) -> None:
     """Make the account the contact's: its Telegram id moves to them from whichever
-    contact had it (a prospect the bot registered from its first message)."""
+    contact had it (a prospect the bot registered from its first message). A contact
+    who never chose a language gets the chat's."""
     value = str(user_id)
     key = address_key(ContactAddress.Kind.TELEGRAM, value)
     with transaction.atomic():
@@ -37,6 +38,9 @@ def link(chat_id: int, user_id: int, contact: Contact, via: str) -> None:
             ContactAddress.objects.create(
                 contact=contact, kind=ContactAddress.Kind.TELEGRAM, value=value
             )
+        if not contact.language:
+            contact.language = language
+            contact.save(update_fields=["language"])
         TelegramChat.objects.update_or_create(
             chat_id=chat_id,
             defaults={"contact": contact, "linked_via": via, "linked_at": timezone.now()},

@@ -111,7 +111,9 @@ def parse(raw: bytes, external_id: str) -> InboundMessage:
         channel=Channel.TELEGRAM,
         external_id=external_id or f"update:{update['update_id']}",
         raw=raw,
-        sender=Sender(telegram_id=str(person["id"]), name=sender_name(person)),
+        sender=Sender(
+            telegram_id=str(person["id"]), name=sender_name(person), language=language_of(person)
+        ),
         subject=subject_of(text),
         text=text,
         meta={

@@ -181,7 +181,7 @@ def _start(token: str, chat_id: int, user_id: int, answer: _Answer) -> str:
     if contact is None:
         answer(BAD_LINK)
         return "refused: bad link"
-    link.link(chat_id, user_id, contact, TelegramChat.Via.DEEP_LINK)
+    link.link(chat_id, user_id, contact, TelegramChat.Via.DEEP_LINK, language=answer.language)
     answer(LINKED, name=contact.name or contact.email)
     return f"linked: contact {contact.pk}"
 
@@ -194,7 +194,7 @@ def _shared_phone(shared: dict[str, Any], chat_id: int, user_id: int, answer: _A
     if contact is None:
         answer(UNKNOWN_PHONE)
         return "refused: unknown number"
-    link.link(chat_id, user_id, contact, TelegramChat.Via.PHONE)
+    link.link(chat_id, user_id, contact, TelegramChat.Via.PHONE, language=answer.language)
     answer(LINKED, name=contact.name or contact.email)
     return f"linked: contact {contact.pk}"
 
