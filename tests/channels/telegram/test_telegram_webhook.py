@@ -5,7 +5,7 @@ server (botapi.py), and nothing Telegram sends is lost or taken twice."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -39,7 +39,7 @@ def post(client: Client, body: Any, *, secret: str | None = SECRET) -> Any:
     )
 
 
-def deliver(at: timezone.datetime | None = None) -> int:
+def deliver(at: datetime | None = None) -> int:
     return deliver_due(now=at)
 
 

@@ -76,7 +76,10 @@ def take(raw: bytes) -> Outcome:
                 received_at=timezone.now(),
             )
     except IntegrityError:
-        row = TelegramUpdate.objects.get(update_id=update_id)
+        existing = TelegramUpdate.objects.filter(update_id=update_id).first()
+        if existing is None:
+            raise  # not a copy of a kept update: the database refused it
+        row = existing
         if row.state != TelegramUpdate.State.PENDING:
             return Outcome.DUPLICATE
         # Kept, but the process stopped before handling it: handle it now.
