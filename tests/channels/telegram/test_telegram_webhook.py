@@ -20,7 +20,7 @@ from tests.channels.telegram.botapi import (
 )
 from tests.channels.telegram.conftest import SECRET
 from tests.factories import World
-from tests.personas import Agents
+from tests.personas import Agents, Customers
 from zayavka.channels.telegram import health
 from zayavka.channels.telegram.models import TelegramChat, TelegramUpdate
 from zayavka.channels.telegram.tokens import link_token
@@ -242,3 +242,25 @@ def test_a_failing_webhook_shows_in_healthz(
     assert body["checks"]["telegram"].startswith("webhook failing: OperationalError")
     post(client, message_update(95, "Снова работает?"))
     assert client.get("/healthz").json()["checks"]["telegram"] == "ok"
+
+
+def test_the_portal_profile_offers_the_deep_link_that_links_the_chat(
+    client: Client, bot_api: BotApiServer, customers: Customers
+) -> None:
+    client.force_login(customers.oleg)
+    page = client.get("/portal/profile/").content.decode()
+    start = page.index("https://t.me/zayavka_test_bot?start=")
+    url = page[start : page.index('"', start)]
+    token = url.rpartition("=")[2]
+    assert f"<code>/start {token}</code>" in page
+    post(client, message_update(300, f"/start {token}", user_id=4242, first_name="Oleg"))
+    chat = TelegramChat.objects.get()
+    assert (chat.chat_id, chat.contact) == (4242, customers.world.oleg)
+
+
+def test_without_a_bot_the_profile_offers_no_link(
+    client: Client, customers: Customers, settings: Any
+) -> None:
+    settings.ZAYAVKA_TELEGRAM_TOKEN = ""
+    client.force_login(customers.oleg)
+    assert "/start " not in client.get("/portal/profile/").content.decode()

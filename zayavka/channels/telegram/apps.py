@@ -19,7 +19,6 @@ class TelegramChannelConfig(AppConfig):
         from zayavka.channels.telegram.send import deliver
         from zayavka.tickets import outbox
         from zayavka.tickets.actions import intake
-        from zayavka.tickets.models import Outbox
 
         intake.RAW_PARSERS["telegram"] = parse
-        outbox.HANDLERS[Outbox.Kind.TELEGRAM] = deliver
+        outbox.HANDLERS["telegram"] = deliver  # Outbox.Kind.TELEGRAM
