@@ -24,8 +24,9 @@ from tests.personas import Agents, Customers
 from zayavka.channels.telegram import health
 from zayavka.channels.telegram.models import TelegramChat, TelegramUpdate
 from zayavka.channels.telegram.tokens import link_token
+from zayavka.tickets import catalog
 from zayavka.tickets.actions.messages import reply_to_requester
-from zayavka.tickets.models import Outbox, RawInput, Ticket, Verification
+from zayavka.tickets.models import Outbox, RawInput, StatusCategory, Ticket, Verification
 from zayavka.tickets.outbox import deliver_due
 
 pytestmark = pytest.mark.django_db
@@ -264,3 +265,17 @@ def test_without_a_bot_the_profile_offers_no_link(
     settings.ZAYAVKA_TELEGRAM_TOKEN = ""
     client.force_login(customers.oleg)
     assert "/start " not in client.get("/portal/profile/").content.decode()
+
+
+def test_the_resolution_reaches_the_chat_and_a_message_after_it_reopens_the_ticket(
+    client: Client, bot_api: BotApiServer, agents: Agents
+) -> None:
+    post(client, message_update(400, "Не открывается почта", user_id=OLEG_ID))
+    ticket = Ticket.objects.get()
+    resolved = catalog.status_for(StatusCategory.RESOLVED)
+    reply_to_requester(ticket, agents.anna, "Исправили настройки.", then_status=resolved)
+    deliver()
+    assert bot_api.sent()[-1]["text"].startswith(f"Заявка {ticket.display_number} решена.")
+    post(client, message_update(401, "Снова не открывается", user_id=OLEG_ID))
+    ticket.refresh_from_db()
+    assert ticket.state == StatusCategory.OPEN and ticket.messages.count() == 3
