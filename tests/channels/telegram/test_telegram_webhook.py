@@ -5,10 +5,12 @@ server (botapi.py), and nothing Telegram sends is lost or taken twice."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
@@ -279,3 +281,49 @@ def test_the_resolution_reaches_the_chat_and_a_message_after_it_reopens_the_tick
     post(client, message_update(401, "Снова не открывается", user_id=OLEG_ID))
     ticket.refresh_from_db()
     assert ticket.state == StatusCategory.OPEN and ticket.messages.count() == 3
+
+
+def test_a_code_mailed_to_the_registered_address_links_the_chat(
+    client: Client, bot_api: BotApiServer, world: World
+) -> None:
+    post(client, message_update(500, "/email nobody@nowhere.example"))
+    post(client, message_update(501, "/email m.kuznetsova@romashka.ru", language="en"))
+    assert post(client, message_update(502, "/email m.kuznetsova@romashka.ru")).status_code == 200
+    deliver()
+    answers = [s["text"] for s in bot_api.sent()]
+    # An unknown address is answered like a known one: the bot reveals no addresses.
+    assert answers[0].startswith("Если этот адрес у нас зарегистрирован, на него отправлен код")
+    assert answers[1].startswith("If this address is registered with us, a code is on its way")
+    assert answers[2].startswith("Код только что отправлен")
+    [mail] = mailoutbox_of()
+    assert mail.to == ["m.kuznetsova@romashka.ru"]
+    code = re.search(r"\b(\d{6})\b", mail.body).group(1)  # type: ignore[union-attr]
+    wrong = "000000" if code != "000000" else "111111"
+    post(client, message_update(503, wrong))
+    assert not TelegramChat.objects.exists()
+    post(client, message_update(504, code))
+    chat = TelegramChat.objects.get()
+    assert (chat.contact, chat.linked_via) == (world.maria, "email_code")
+    post(client, message_update(505, code))  # used up: now an ordinary message
+    deliver()
+    answers = [s["text"] for s in bot_api.sent()]
+    assert answers[3] == "Код неверный. Осталось попыток: 4."
+    assert answers[4].startswith("Этот чат привязан к контакту Мария Кузнецова.")
+    assert Ticket.objects.get().requester == world.maria
+
+
+def test_a_code_tried_too_often_is_used_up(
+    client: Client, bot_api: BotApiServer, world: World
+) -> None:
+    post(client, message_update(600, "/email m.kuznetsova@romashka.ru"))
+    for n in range(601, 607):
+        post(client, message_update(n, f"{n:06d}"))
+    assert not TelegramChat.objects.exists()
+    deliver()
+    answers = [s["text"] for s in bot_api.sent()]
+    assert answers[-1].startswith("Код устарел или введён неверно слишком много раз.")
+
+
+def mailoutbox_of() -> list[Any]:
+    deliver()
+    return list(mail.outbox)

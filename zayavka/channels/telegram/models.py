@@ -43,6 +43,7 @@ class TelegramChat(models.Model):
     class Via(models.TextChoices):
         DEEP_LINK = "deep_link", _("Signed link from the portal")
         PHONE = "phone", _("Shared phone number")
+        EMAIL_CODE = "email_code", _("Code sent to the registered email")
 
     chat_id = models.BigIntegerField(_("chat id"), unique=True)
     contact = models.ForeignKey(
@@ -57,6 +58,27 @@ class TelegramChat(models.Model):
 
     def __str__(self) -> str:
         return f"chat {self.chat_id} → {self.contact_id}"
+
+
+class LinkCode(models.Model):
+    """A one-time code mailed to a contact's registered address, waiting to be typed in
+    the chat that asked for it: one per chat, kept as an HMAC, with a few tries."""
+
+    chat_id = models.BigIntegerField(_("chat id"), unique=True)
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="+", verbose_name=_("contact")
+    )
+    code_hash = models.CharField(max_length=128)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created"))
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        verbose_name = _("Telegram link code")
+        verbose_name_plural = _("Telegram link codes")
+
+    def __str__(self) -> str:
+        return f"code for chat {self.chat_id}"
 
 
 class ReceiverStatus(models.Model):

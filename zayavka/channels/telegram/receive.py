@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zayavka.accounts.models import Channel
-from zayavka.channels.telegram import link, parse
+from zayavka.channels.telegram import codes, link, parse
 from zayavka.channels.telegram.chat import in_language, say
 from zayavka.channels.telegram.models import TelegramChat, TelegramUpdate
 from zayavka.tickets.actions import intake
@@ -36,7 +36,8 @@ CHANNEL = Channel.TELEGRAM
 WELCOME = _(
     "Hello! Describe your problem in one message and we will register a request.\n"
     "To have your requests counted as yours, open the Telegram link in your profile "
-    "on the client portal, or share your phone number with the button below."
+    "on the client portal, share your phone number with the button below, or send "
+    "/email with your registered address."
 )
 SHARE_PHONE = _("Share my phone number")
 LINKED = _("This chat is now linked to %(name)s. Your requests from here count as yours.")
@@ -52,7 +53,18 @@ MEDIA_REFUSED = _(
     "Files can be sent by email or through the client portal."
 )
 NOT_TAKEN = _("We could not take this message; the desk will look into it.")
-HELP = _("Write your problem in one message: it becomes a request. /start shows the help.")
+EMAIL_USAGE = _("Send /email and your registered address, for example: /email name@company.ru")
+CODE_SENT = _(
+    "If this address is registered with us, a code is on its way to it. "
+    "Send the code here; it works for 15 minutes."
+)
+CODE_TOO_SOON = _("A code was sent a moment ago; please wait a minute before asking again.")
+CODE_WRONG = _("This code is not right. Tries left: %(left)s.")
+CODE_EXPIRED = _("This code has expired or was tried too often. Ask for a new one with /email.")
+HELP = _(
+    "Write your problem in one message: it becomes a request. /start shows the help; "
+    "/email links this chat by a code sent to your registered email."
+)
 
 
 class Outcome(StrEnum):
@@ -139,9 +151,15 @@ def _dispatch(update_id: int, update: dict[str, Any]) -> str:
         command = command.split("@", 1)[0].lower()
         if command == "/start":
             return _start(argument.strip(), chat_id, person["id"], answer)
+        if command == "/email":
+            return _ask_code(argument.strip(), chat_id, answer)
         if command == "/help":
             answer(HELP)
             return "help"
+    if codes.looks_like_code(text):
+        tried = _try_code(text, chat_id, person["id"], answer)
+        if tried:
+            return tried
     if not text:
         answer(MEDIA_REFUSED)
         return f"refused: {parse.media_of(message) or 'empty'}"
@@ -200,6 +218,33 @@ def _shared_phone(shared: dict[str, Any], chat_id: int, user_id: int, answer: _A
     link.link(chat_id, user_id, contact, TelegramChat.Via.PHONE, language=answer.language)
     answer(LINKED, name=contact.name or contact.email)
     return f"linked: contact {contact.pk}"
+
+
+def _ask_code(email: str, chat_id: int, answer: _Answer) -> str:
+    if not email:
+        answer(EMAIL_USAGE)
+        return "email: usage"
+    asked = codes.ask(chat_id, email, answer.language)
+    answer(CODE_TOO_SOON if asked == codes.Asked.TOO_SOON else CODE_SENT)
+    return f"email: {asked}"
+
+
+def _try_code(text: str, chat_id: int, user_id: int, answer: _Answer) -> str:
+    """What a six-digit message did to the chat's pending code ("" when none: then it
+    is an ordinary message)."""
+    attempt = codes.try_code(chat_id, text)
+    if attempt.result == codes.Tried.NO_CODE:
+        return ""
+    if attempt.result == codes.Tried.LINKED and attempt.contact is not None:
+        contact = attempt.contact
+        link.link(chat_id, user_id, contact, TelegramChat.Via.EMAIL_CODE, language=answer.language)
+        answer(LINKED, name=contact.name or contact.email)
+        return f"linked: contact {contact.pk}"
+    if attempt.result == codes.Tried.WRONG:
+        answer(CODE_WRONG, left=attempt.tries_left)
+    else:
+        answer(CODE_EXPIRED)
+    return f"code: {attempt.result}"
 
 
 def _file(update_id: int, chat_id: int, person: dict[str, Any], answer: _Answer) -> str:
