@@ -4,6 +4,8 @@ killed at any moment loses nothing and takes nothing twice."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import signal
 import sqlite3
@@ -16,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
 from tests.channels.telegram.botapi import TOKEN, BotApiServer, message_update, running_bot_api
+from tests.channels.telegram.conftest import SECRET
 from tests.factories import World
 from zayavka.channels.telegram import health
 from zayavka.channels.telegram.api import BotApi, BotApiError
@@ -208,3 +212,26 @@ def _wait_for(condition: Any, timeout: float = 120) -> None:
         if time.monotonic() > end:
             raise AssertionError("the poller did not get there")
         threading.Event().wait(0.2)
+
+
+@pytest.mark.django_db
+def test_telegram_webhook_registers_the_url_with_its_secret(
+    bot_api: BotApiServer, settings: Any
+) -> None:
+    out = io.StringIO()
+    call_command("telegram", "webhook", stdout=out)
+    url = f"{settings.SITE_URL}/telegram/webhook"
+    assert json.loads(out.getvalue()) == {"webhook": url}
+    [registered] = bot_api.called("setWebhook")
+    assert (registered["url"], registered["secret_token"]) == (url, SECRET)
+    call_command("telegram", "webhook", "--delete", stdout=io.StringIO())
+    assert bot_api.called("deleteWebhook") == [{"drop_pending_updates": False}]
+
+
+@pytest.mark.django_db
+def test_telegram_poll_once_takes_what_is_waiting(bot_api: BotApiServer, world: World) -> None:
+    bot_api.push(message_update(700, "Помогите с 1С"))
+    out = io.StringIO()
+    call_command("telegram", "poll", "--once", stdout=out)
+    assert json.loads(out.getvalue()) == {"taken": 1}
+    assert Ticket.objects.get().subject == "Помогите с 1С"
