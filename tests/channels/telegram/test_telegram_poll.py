@@ -4,6 +4,7 @@ killed at any moment loses nothing and takes nothing twice."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -153,7 +154,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, s
 
 
 def _committed(database: Path) -> set[int]:
-    with sqlite3.connect(database) as db:
+    with contextlib.closing(sqlite3.connect(database)) as db:
         return {
             row[0] for row in db.execute("SELECT update_id FROM telegram_channel_telegramupdate")
         }
@@ -197,7 +198,7 @@ def test_a_killed_poller_loses_nothing_and_takes_nothing_twice(
             poller.send_signal(signal.SIGTERM)
             assert poller.wait(timeout=30) == 0
     assert early == []
-    with sqlite3.connect(database) as db:
+    with contextlib.closing(sqlite3.connect(database)) as db:
         tickets = db.execute("SELECT COUNT(*) FROM tickets_ticket").fetchone()[0]
         raws = db.execute(
             "SELECT COUNT(*), COUNT(DISTINCT external_id) FROM tickets_rawinput"

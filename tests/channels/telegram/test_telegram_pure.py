@@ -40,7 +40,17 @@ def test_a_token_lasts_a_day() -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    [b"", b"{", b"[]", b'{"update_id": "1"}', b'{"update_id": true}', b'{"update_id": -1}'],
+    [
+        b"",
+        b"{",
+        b"[]",
+        b'{"update_id": "1"}',
+        b'{"update_id": true}',
+        b'{"update_id": -1}',
+        b'{"update_id": 99999999999999999999999}',
+        '{"update_id": 1}'.encode("utf-16"),
+        b'{"update_id": 1, "message": {"text": "\xff"}}',  # not UTF-8
+    ],
 )
 def test_what_is_not_an_update_is_refused(raw: bytes) -> None:
     with pytest.raises(ValueError):

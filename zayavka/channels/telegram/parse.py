@@ -16,6 +16,7 @@ from zayavka.accounts.models import Channel
 from zayavka.tickets.inbound import InboundMessage, Sender
 
 SUBJECT_CHARS = 120
+MAX_UPDATE_ID = 2**63  # the column is a 64-bit integer
 # The kinds of content a message may carry instead of text (Bot API "Message").
 MEDIA = (
     "photo",
@@ -34,14 +35,17 @@ MEDIA = (
 def read_update(raw: bytes) -> dict[str, Any]:
     """The update as a dict with an integer ``update_id``; ValueError otherwise."""
     try:
-        data = json.loads(raw)
+        # UTF-8 only, as the Bot API sends: the update is kept as that text.
+        data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ValueError("an update is a JSON object")
     update_id = data.get("update_id")
-    if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
         raise ValueError("no update_id")
+    if not 0 <= update_id < MAX_UPDATE_ID:
+        raise ValueError("update_id out of range")
     return data
 
 
