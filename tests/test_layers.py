@@ -35,6 +35,14 @@ EXPLAINED_IMPORTS: dict[tuple[str, str], str] = {
         "AppConfig.ready(): the replay parser registers with intake, which needs the models"
     ),
     ("channels/phone/apps.py", "zayavka.tickets.actions"): "AppConfig.ready(), as above",
+    ("channels/telegram/apps.py", "zayavka.channels.telegram.parse"): (
+        "AppConfig.ready(): the replay parser registers with intake, which needs the models"
+    ),
+    ("channels/telegram/apps.py", "zayavka.channels.telegram.send"): (
+        "AppConfig.ready(): the outbox handler registers with the outbox, which needs the models"
+    ),
+    ("channels/telegram/apps.py", "zayavka.tickets"): "AppConfig.ready(), as above (the outbox)",
+    ("channels/telegram/apps.py", "zayavka.tickets.actions"): "AppConfig.ready(), as above",
     ("channels/email/conformance.py", "base64"): "only the conformance report reads YAML",
     ("channels/email/conformance.py", "yaml"): "PyYAML is a development dependency",
     ("channels/email/management/commands/mail.py", "zayavka.channels.email.deliver"): (

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "zayavka.channels.email",
     "zayavka.channels.web",
     "zayavka.channels.phone",
+    "zayavka.channels.telegram",
     "zayavka.portal",
     "zayavka.workspace",
     "zayavka.audit",
@@ -219,6 +220,18 @@ ZAYAVKA_LMTP_ADDRESS = env_str("ZAYAVKA_LMTP_ADDRESS", "127.0.0.1:8024")
 ZAYAVKA_IMAP_TIMEOUT = env_int("ZAYAVKA_IMAP_TIMEOUT", 60)
 ZAYAVKA_IMAP_MAX_BYTES = env_int("ZAYAVKA_IMAP_MAX_BYTES", 50 * 1024 * 1024)
 
+# The Telegram bot (channels/telegram): its token (empty: no bot), the Bot API's base URL
+# (another one for tests and air-gapped sites), the webhook's secret (set: Telegram
+# posts updates to /telegram/webhook; empty: `zayavka serve` long-polls getUpdates),
+# the bot's @username for the portal's deep link, the long poll's timeout in seconds,
+# and the largest update taken (larger ones are quarantined).
+ZAYAVKA_TELEGRAM_TOKEN = env_str("ZAYAVKA_TELEGRAM_TOKEN")
+ZAYAVKA_TELEGRAM_API_URL = env_str("ZAYAVKA_TELEGRAM_API_URL", "https://api.telegram.org")
+ZAYAVKA_TELEGRAM_WEBHOOK_SECRET = env_str("ZAYAVKA_TELEGRAM_WEBHOOK_SECRET")
+ZAYAVKA_TELEGRAM_BOT_USERNAME = env_str("ZAYAVKA_TELEGRAM_BOT_USERNAME")
+ZAYAVKA_TELEGRAM_POLL_TIMEOUT = env_int("ZAYAVKA_TELEGRAM_POLL_TIMEOUT", 25)
+ZAYAVKA_TELEGRAM_MAX_UPDATE_BYTES = env_int("ZAYAVKA_TELEGRAM_MAX_UPDATE_BYTES", 1_048_576)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -329,5 +342,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "huey": {"level": "WARNING"},
+        # httpx logs each request's URL, which holds the Telegram bot's token.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }

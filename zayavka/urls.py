@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/everyday/", admin.site.admin_view(everyday), name="admin-everyday"),
     path("admin/", admin.site.urls),
     path("desk/", include("zayavka.workspace.urls")),
+    path("", include("zayavka.channels.telegram.urls")),
     path("", include("zayavka.portal.urls")),
     path("login/", LimitedLoginView.as_view(), name="login"),
     path("login/code/", login_code, name="login-code"),

@@ -9,12 +9,14 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from zayavka.channels.telegram import health as telegram_health
 from zayavka.core.models import WorkerHeartbeat
 
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers and a worker has beaten recently, else 503."""
+    """200 when the database answers, a worker has beaten recently and the Telegram
+    receiver (when a bot is configured) is not failing, else 503."""
     checks: dict[str, object] = {}
     try:
         with connection.cursor() as cursor:
@@ -33,6 +35,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["worker"] = f"stale since {last.isoformat()}"
     else:
         checks["worker"] = "ok"
+    if checks["database"] == "ok":
+        telegram = telegram_health.check()
+        if telegram is not None:
+            checks["telegram"] = telegram
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503

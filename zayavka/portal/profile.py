@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -12,8 +13,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from zayavka.accounts.models import Contact
+from zayavka.channels.telegram.tokens import link_token
 from zayavka.portal import membership
 from zayavka.portal.forms import ProfileForm
+
+
+def telegram_link(contact: Contact) -> dict[str, str]:
+    """The signed deep link that links a Telegram chat to this contact (R4): a t.me link
+    when the bot's @username is known, and the command it sends either way."""
+    if not settings.ZAYAVKA_TELEGRAM_TOKEN:
+        return {}
+    token = link_token(contact.pk)
+    username = settings.ZAYAVKA_TELEGRAM_BOT_USERNAME.lstrip("@")
+    return {
+        "url": f"https://t.me/{username}?start={token}" if username else "",
+        "command": f"/start {token}",
+    }
 
 
 def _own_contact(request: HttpRequest) -> Contact:
@@ -49,7 +64,12 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/profile.html",
-        {"form": form, "contact": contact, "email": contact.user.email if contact.user else ""},
+        {
+            "form": form,
+            "contact": contact,
+            "email": contact.user.email if contact.user else "",
+            "telegram": telegram_link(contact),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
 
 from zayavka.accounts.models import (
@@ -70,7 +71,10 @@ def find_contact(sender: Sender) -> Contact | None:
 
 
 def create_contact(sender: Sender, organization: Organization | None) -> Contact:
-    contact = Contact.objects.create(name=sender.name.strip()[:300], organization=organization)
+    language = sender.language if sender.language in dict(settings.LANGUAGES) else ""
+    contact = Contact.objects.create(
+        name=sender.name.strip()[:300], organization=organization, language=language
+    )
     rows = [
         ContactAddress(
             contact=contact,

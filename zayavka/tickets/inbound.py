@@ -43,6 +43,9 @@ class Sender:
     telegram_id: str = ""
     name: str = ""
     organization: str = ""
+    # The language the channel knows the sender reads ("ru", "en"; "" unknown): a new
+    # contact gets it for our notices.
+    language: str = ""
     # True when the channel proved the identity: a signed-in portal user, a DKIM/DMARC
     # pass recorded by our own MTA, a Telegram account linked to the contact.
     authenticated: bool = False

@@ -12,14 +12,15 @@ nothing above: actions, views and channels call it, never the other way round.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.utils import translation
 
-from zayavka.accounts.models import Agent, Contact, User
+from zayavka.accounts.models import Agent, Channel, Contact, ContactAddress, User
 from zayavka.core.refcache import cached
 from zayavka.tickets import notices, tokens
-from zayavka.tickets.models import Message, Ticket, TicketEvent
+from zayavka.tickets.models import Message, Outbox, Ticket, TicketEvent
 from zayavka.tickets.notices import Audience
 from zayavka.tickets.policy import Policy, Reason, Withheld, kind_labels
 
@@ -42,6 +43,25 @@ def escalation_contact() -> dict[str, str]:
     }
 
 
+def _to_requester(ticket: Ticket, requester: Contact, **notice: Any) -> list[Outbox | None]:
+    """A notice to the requester by email and, for a ticket that came from Telegram, the
+    same notice to their chat (a private chat's id is their Telegram id)."""
+    rows = [notices.build(ticket=ticket, recipient=requester.email, **notice)]
+    if ticket.channel == Channel.TELEGRAM:
+        chat = (
+            ContactAddress.objects.filter(contact=requester, kind=ContactAddress.Kind.TELEGRAM)
+            .order_by("-is_primary", "pk")
+            .values_list("value", flat=True)
+            .first()
+        )
+        if chat:
+            notice["dedupe_key"] = f"telegram:{notice['dedupe_key']}"
+            rows.append(
+                notices.build(ticket=ticket, recipient=chat, kind=Outbox.Kind.TELEGRAM, **notice)
+            )
+    return rows
+
+
 def notify_ticket_created(
     ticket: Ticket, requester: Contact, *, in_reply_to: str, echo: bool
 ) -> None:
@@ -49,11 +69,11 @@ def notify_ticket_created(
     team = ticket.team
     notices.queue(
         [
-            notices.build(
-                ticket=ticket,
+            *_to_requester(
+                ticket,
+                requester,
                 audience=Audience.REQUESTER,
                 echo=echo,
-                recipient=requester.email,
                 template="ticket_created",
                 dedupe_key=f"ticket_created:{ticket.pk}:{requester.pk}",
                 language=requester.language,
@@ -103,25 +123,23 @@ def notify_reply(
     A person's mail: no Auto-Submitted, never held back by the caps."""
     requester = ticket.requester
     notices.queue(
-        [
-            notices.build(
-                ticket=ticket,
-                audience=Audience.REQUESTER,
-                echo=True,
-                message=message,
-                recipient=requester.email,
-                template="agent_reply",
-                dedupe_key=f"agent_reply:{message.pk}",
-                language=requester.language,
-                context={
-                    "text": message.text,
-                    "agent": author.display_name,
-                    "attachments": list(filenames),
-                },
-                in_reply_to=in_reply_to,
-                automatic=False,
-            )
-        ]
+        _to_requester(
+            ticket,
+            requester,
+            audience=Audience.REQUESTER,
+            echo=True,
+            message=message,
+            template="agent_reply",
+            dedupe_key=f"agent_reply:{message.pk}",
+            language=requester.language,
+            context={
+                "text": message.text,
+                "agent": author.display_name,
+                "attachments": list(filenames),
+            },
+            in_reply_to=in_reply_to,
+            automatic=False,
+        )
     )
 
 
@@ -132,11 +150,11 @@ def notify_resolved(ticket: Ticket) -> None:
     echo = ticket.verification != "none"
     notices.queue(
         [
-            notices.build(
-                ticket=ticket,
+            *_to_requester(
+                ticket,
+                requester,
                 audience=Audience.REQUESTER,
                 echo=echo,
-                recipient=requester.email,
                 template="ticket_resolved",
                 dedupe_key=f"ticket_resolved:{ticket.pk}:{ticket.resolved_at.isoformat()}",
                 language=requester.language,

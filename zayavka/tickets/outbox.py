@@ -29,6 +29,15 @@ BATCH = 200
 AUTO_REPLIES = frozenset({"ticket_created", "attachment_withheld"})
 
 
+class RetryLater(Exception):
+    """A handler's failure with the wait the recipient's service asked for (a 429's
+    ``retry_after``): the row is tried again after that wait instead of the backoff."""
+
+    def __init__(self, message: str, *, seconds: float) -> None:
+        super().__init__(message)
+        self.seconds = seconds
+
+
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min ... capped at 6 hours: about two days of retries in all."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
@@ -113,7 +122,10 @@ def _deliver_one(item: Outbox, now: datetime) -> int:
         item.attempts += 1
         item.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
         item.claimed_until = None
-        item.next_attempt_at = now + backoff(item.attempts)
+        wait = backoff(item.attempts)
+        if isinstance(exc, RetryLater):
+            wait = timedelta(seconds=exc.seconds)
+        item.next_attempt_at = now + wait
         if item.attempts >= MAX_ATTEMPTS:
             item.state = Outbox.State.DEAD
         item.save(

@@ -52,6 +52,10 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             worker = [sys.executable, "-m", "zayavka.cli", "worker"]
             procs.append(subprocess.Popen(worker))  # noqa: S603
+        if settings.ZAYAVKA_TELEGRAM_TOKEN and not settings.ZAYAVKA_TELEGRAM_WEBHOOK_SECRET:
+            # The bot's long poller; with a webhook secret Telegram posts to the web server.
+            poller = [sys.executable, "-m", "zayavka.cli", "telegram", "poll"]
+            procs.append(subprocess.Popen(poller))  # noqa: S603
         # Our own interpreter and fixed arguments: nothing here comes from a user.
         web = [
             *(sys.executable, "-m", "granian", "--interface", "asginl"),

@@ -1,0 +1,58 @@
+"""The webhook: Telegram posts each update here with the secret set by setWebhook in
+``X-Telegram-Bot-Api-Secret-Token``.
+
+200 once the update is committed (kept and handled, a duplicate, or quarantined);
+400 for a body that is not an update (quarantined first); 403 without the right
+secret; 404 when no webhook is configured; 503 when the database fails, so that
+Telegram delivers it again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from zayavka.channels.telegram import health, parse
+from zayavka.channels.telegram.receive import take
+from zayavka.tickets.actions import intake
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN"  # noqa: S105 (a header name)
+
+
+@csrf_exempt
+@require_POST
+def webhook(request: HttpRequest) -> HttpResponse:
+    secret = settings.ZAYAVKA_TELEGRAM_WEBHOOK_SECRET
+    if not secret or not settings.ZAYAVKA_TELEGRAM_TOKEN:
+        return HttpResponse(status=404)
+    given = request.META.get(SECRET_HEADER, "")
+    if not constant_time_compare(given, secret):
+        return HttpResponse(status=403)
+    limit = settings.ZAYAVKA_TELEGRAM_MAX_UPDATE_BYTES
+    raw = request.read(limit + 1)
+    try:
+        if len(raw) > limit:
+            intake.quarantine_raw("telegram", "", raw[:limit], f"update over {limit} bytes")
+            return JsonResponse({"result": "quarantined"}, status=413)
+        try:
+            parse.read_update(raw)
+        except ValueError:
+            take(raw)  # quarantines it
+            return JsonResponse({"result": "quarantined"}, status=400)
+        outcome = take(raw)
+    except DatabaseError as exc:
+        log.exception("telegram webhook: update not stored")
+        with contextlib.suppress(DatabaseError):
+            health.record_failure(health.WEBHOOK, f"{exc.__class__.__name__}: {exc}")
+        return HttpResponse("try again later", status=503)
+    health.record_ok(health.WEBHOOK)
+    return JsonResponse({"result": str(outcome)})
