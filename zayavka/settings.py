@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "zayavka.channels.email",
     "zayavka.channels.web",
     "zayavka.channels.phone",
+    "zayavka.kb",
     "zayavka.portal",
     "zayavka.workspace",
 ]
