@@ -2,12 +2,12 @@
 
 Each action checks that the actor is one of the desk's agents (None: the desk itself,
 as when the demo loads), renders the Markdown once (`render.render_markdown`) and keeps
-the HTML; pages show the stored HTML and never render on view.
+the HTML; pages show the stored HTML and never render on view. The search index
+(`kb.search`) is updated in the same transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -19,18 +19,10 @@ from django.utils.translation import gettext as _
 from zayavka.accounts.models import User
 from zayavka.kb.models import Article, ArticleRevision, KbCategory
 from zayavka.kb.render import check_size, render_markdown
+from zayavka.kb.search import index_article
 from zayavka.kb.slugs import is_valid_slug, numbered, slug_from_title
 from zayavka.tickets import access
 from zayavka.tickets.models import Ticket
-
-_on_change: list[Callable[[int], None]] = []
-
-
-def on_article_change(callback: Callable[[int], None]) -> None:
-    """Call `callback(article_id)` after the commit of every change to an article (the
-    search index keeps itself up to date this way). Registering twice is harmless."""
-    if callback not in _on_change:
-        _on_change.append(callback)
 
 
 @dataclass(frozen=True)
@@ -249,6 +241,4 @@ def _keep_version(
         saved_at=at,
         note=note[:300],
     )
-    article_id = article.pk
-    for callback in list(_on_change):
-        transaction.on_commit(lambda cb=callback: cb(article_id))  # type: ignore[misc]
+    index_article(article)

@@ -1,0 +1,80 @@
+"""Finding articles: the knowledge base's full-text index (`zayavka.search`), kept up to
+date by the actions in the transaction that saves an article.
+
+One document per article, both languages in it: a Russian query finds an article that
+has only an English version and the reverse, and the reader then gets the version in
+their language. Fields, heaviest first: the titles, the tags (programs, codes, the words
+clients use), the texts.
+
+Ranking: the articles that hold every term of the query come first (bm25 / ts_rank
+among them); when fewer than asked for, the articles holding some of the terms follow,
+ranked the same way. A client's description is long and loose: requiring every word
+would find nothing, and taking any word alone would put a chance match first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from zayavka.kb.models import Article
+from zayavka.kb.render import plain_text
+from zayavka.search import FullTextIndex
+
+ARTICLES = FullTextIndex("kb_articles", fields=("title", "tags", "body"), weights=(6.0, 3.0, 1.0))
+
+#: The score bonus of an article that holds every term over one that holds only some:
+#: "all" answers always rank above "any" answers.
+_ALL_FIRST = 1_000_000.0
+
+
+def document_of(article: Article) -> dict[str, str]:
+    return {
+        "title": f"{article.title_ru}\n{article.title_en}",
+        "tags": article.tags,
+        "body": f"{plain_text(article.html_ru)}\n{plain_text(article.html_en)}",
+    }
+
+
+def index_article(article: Article) -> None:
+    """(Re)index the article as it is now; in the caller's transaction."""
+    ARTICLES.update(article.pk, document_of(article))
+
+
+def reindex_all(batch: int = 500) -> int:
+    """Index every article again (after a change of the normaliser); returns how many."""
+    ARTICLES.clear()
+    rows = Article.objects.order_by("pk").iterator(chunk_size=batch)
+    return ARTICLES.update_many(((a.pk, document_of(a)) for a in rows), batch=batch)
+
+
+@dataclass(frozen=True)
+class Hit:
+    article: Article
+    score: float
+
+
+def search_articles(
+    text: str, among: QuerySet[Article], *, limit: int = 5, prefix: bool = False
+) -> list[Hit]:
+    """The best articles of `among` (e.g. `kb.access.readable_articles(user)`) for
+    what someone typed, best first. `prefix`: the last word may be unfinished (typing).
+    Any text is safe: FTS syntax is never passed on, and a text without terms finds
+    nothing."""
+    keys = among.order_by().values("pk")
+    ranked: dict[int, float] = {}
+    for key, score in ARTICLES.search(text, limit, prefix=prefix, match="all", among=keys):
+        ranked[key] = score + _ALL_FIRST
+    if len(ranked) < limit:
+        for key, score in ARTICLES.search(
+            text, limit + len(ranked), prefix=prefix, match="any", among=keys
+        ):
+            ranked.setdefault(key, score)
+    best = sorted(ranked.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    found = Article.objects.select_related("category").in_bulk([key for key, _score in best])
+    return [
+        Hit(found[key], score - _ALL_FIRST if score >= _ALL_FIRST else score)
+        for key, score in best
+        if key in found
+    ]
