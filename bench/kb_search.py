@@ -188,8 +188,10 @@ def main() -> None:
     tops = []
     for database in databases:
         child = subprocess.run(
-            [sys.executable, __file__, "--one", "--database", database]
-            + ["--strategy", args.strategy, "--articles", str(args.articles)],
+            [
+                *(sys.executable, __file__, "--one", "--database", database),
+                *("--strategy", args.strategy, "--articles", str(args.articles)),
+            ],
             capture_output=True,
             text=True,
             check=True,
