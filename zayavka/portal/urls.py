@@ -20,6 +20,7 @@ urlpatterns = [
     path("portal/join/<int:pk>/", mine.decide_join, name="join"),
     path("kb/", kb.index, name="kb"),
     path("kb/c/<slug:slug>/", kb.category, name="kb-category"),
+    path("kb/suggest/", kb.suggest, name="kb-suggest"),
     path("kb/files/<int:pk>/<str:name>", kb.file, name="kb-file"),
     path("kb/<slug:slug>/", kb.article, name="kb-article"),
     path("kb/<slug:slug>/feedback/", kb.feedback, name="kb-feedback"),

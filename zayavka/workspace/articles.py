@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from zayavka.kb.actions.articles import ArticleText
 from zayavka.kb.models import Article, KbCategory
-from zayavka.tickets.models import Ticket
+from zayavka.kb.search import search_articles
+from zayavka.tickets.models import Message, Ticket
 from zayavka.tickets.uploads import Upload
 
 
@@ -103,15 +104,25 @@ def article_snippet(article: Article, mode: str, language: str) -> str:
 
 
 def articles_for_ticket(ticket: Ticket, limit: int = 30) -> list[Article]:
-    """Public articles to offer for a reply: those of the ticket's category first, then
-    the most helpful ones."""
+    """Public articles to offer for a reply: the ones the search finds for the ticket's
+    subject and first message first, then those of its category, then the most helpful."""
     public = Article.objects.public()
-    first: list[Article] = []
+    first_message = (
+        ticket.messages.filter(direction=Message.Direction.INBOUND)
+        .order_by("created_at", "pk")
+        .values_list("text", flat=True)
+        .first()
+        or ""
+    )
+    found = [
+        hit.article
+        for hit in search_articles(f"{ticket.subject}\n{first_message}", public, limit=5)
+    ]
     if ticket.category_id is not None:
-        first = list(
-            public.filter(category__ticket_category_id=ticket.category_id).order_by(
-                "-helpful", "pk"
-            )[:limit]
+        found += list(
+            public.filter(category__ticket_category_id=ticket.category_id)
+            .exclude(pk__in=[a.pk for a in found])
+            .order_by("-helpful", "pk")[:limit]
         )
-    rest = public.exclude(pk__in=[a.pk for a in first]).order_by("-helpful", "-views", "pk")
-    return first + list(rest[: max(0, limit - len(first))])
+    rest = public.exclude(pk__in=[a.pk for a in found]).order_by("-helpful", "-views", "pk")
+    return (found + list(rest[: max(0, limit - len(found))]))[:limit]

@@ -18,6 +18,7 @@ from zayavka.kb import stats
 from zayavka.kb.actions import articles as kb_actions
 from zayavka.kb.actions.files import attach_files, remove_file
 from zayavka.kb.models import Article, ArticleFile, ArticleRevision, KbCategory
+from zayavka.kb.search import search_articles
 from zayavka.tickets import access
 from zayavka.tickets.models import Message, StatusCategory, Ticket
 from zayavka.tickets.policy import default_policy
@@ -49,6 +50,10 @@ def article_list(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     if category.isdigit():
         rows = rows.filter(category_id=int(category))
+    query = request.GET.get("q", "")[:1000].strip()
+    if query:
+        hits = search_articles(query, rows, limit=PER_PAGE)
+        rows = [hit.article for hit in hits]  # type: ignore[assignment]
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -58,7 +63,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
             "categories": KbCategory.objects.all(),
             "states": Article.State.choices,
             "visibilities": Article.Visibility.choices,
-            "chosen": {"state": state, "visibility": visibility, "category": category},
+            "chosen": {"state": state, "visibility": visibility, "category": category, "q": query},
             **nav_context(request),
         },
     )
