@@ -111,16 +111,16 @@ def test_an_agent_inserts_an_article_into_a_reply_as_a_link_or_as_text(
     url = f"/desk/t/{ticket.number}/article/"
     link = anna.get(
         url,
-        {"article": outlook.pk, "mode": "link", "reply-text": "Здравствуйте!"},
+        {"article": str(outlook.pk), "mode": "link", "reply-text": "Здравствуйте!"},
         headers={"HX-Request": "true"},
     ).content.decode()
     assert "Здравствуйте!\n\n«Outlook: ошибка 0x800CCC0F при получении почты»: http" in link
     assert "/kb/outlook-0x800ccc0f/</textarea>" in link
-    text = anna.get(url, {"article": outlook.pk, "mode": "text"}).content.decode()
+    text = anna.get(url, {"article": str(outlook.pk), "mode": "text"}).content.decode()
     assert "3. В настройках учётной записи укажите порт **993**" in text
     assert "[напишите нам](http" in text  # this site's links made absolute for mail
     internal = kb["vpn-reset-internal"]
-    unchanged = anna.get(url, {"article": internal.pk, "reply-text": "Текст"}).content.decode()
+    unchanged = anna.get(url, {"article": str(internal.pk), "reply-text": "Текст"}).content.decode()
     assert "Только для инженеров" not in unchanged
 
 
