@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from zayavka.accounts.models import User
 from zayavka.kb.actions.articles import (
@@ -129,10 +130,10 @@ def _load_one(
     )
     article = Article.objects.filter(slug=slug).first()
     if article is None:
-        create_article(text, by=by, publish=publish, note="imported")
+        create_article(text, by=by, publish=publish, note=_("Loaded from files"))
         report.created.append(slug)
         return
-    changed = update_article(article, text, by=by, note="imported")
+    changed = update_article(article, text, by=by, note=_("Loaded from files"))
     if publish:
         changed = publish_article(article, by=by) or changed
     (report.updated if changed else report.unchanged).append(slug)
