@@ -56,7 +56,7 @@ def test_every_save_keeps_a_version_with_who_and_when(agents: Agents) -> None:
     assert article.slug == "pochta-ne-prikhodit"  # the address stays with the title changed
 
 
-def test_taken_addresses_are_numbered(agents: Agents) -> None:
+def test_taken_addresses_are_numbered(agents: Agents, in_english: None) -> None:
     assert create_article(TEXT, by=agents.anna).slug == "pochta-ne-prikhodit"
     assert create_article(TEXT, by=agents.anna).slug == "pochta-ne-prikhodit-2"
     english = create_article(
