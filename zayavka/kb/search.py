@@ -16,8 +16,8 @@ it), and a rare word or code counts for more than a common one.
 from __future__ import annotations
 
 import math
+import re
 import time
-from collections import Counter
 from dataclasses import dataclass, replace
 
 from django.db import connection
@@ -62,7 +62,8 @@ class Hit:
 # PostgreSQL), so they pick the candidates and the desk ranks them itself, the same way on
 # both: BM25F over the stored terms, with the fields' weights, each field's length taken
 # against a typical one (so that a long article does not win by its length alone).
-CANDIDATES = 30
+CANDIDATES = 40
+RARE_TERMS = 4
 _K1 = 1.2
 _B = 0.5
 _TYPICAL_LENGTH = (12.0, 6.0, 200.0)
@@ -78,40 +79,59 @@ def search_articles(
     query = ARTICLES.query(text, prefix=prefix, match="any")
     if not query or limit <= 0:
         return []
+    idf, seen = _idf(query)
     # The back ends pick candidates from the whole index, and `among` sorts them out
     # after: an FTS5 MATCH restricted by a subquery reads the subquery's rows first.
-    every = replace(query, match="all")
-    found = {key for key, _score in ARTICLES.search(every, 3 * CANDIDATES)}
-    found |= {key for key, _score in ARTICLES.search(query, 3 * CANDIDATES)}
+    # Articles holding every term, then those holding one of the rarest terms: a word
+    # most articles hold («ошибка», «не работает») picks no candidate of its own.
+    found = {key for key, _score in ARTICLES.search(replace(query, match="all"), CANDIDATES)}
+    held = [n for n in range(len(query.terms)) if seen[n]]  # a misspelt word is in none
+    rare = sorted(held, key=lambda n: -idf[n])[:RARE_TERMS]
+    if not rare:
+        return []
+    narrowed = Query(
+        tuple(query.terms[n] for n in sorted(rare)),
+        prefix=query.prefix and len(query.terms) - 1 in rare,
+        match="any",
+    )
+    found |= {key for key, _score in ARTICLES.search(narrowed, CANDIDATES)}
     candidates = set(among.filter(pk__in=found).values_list("pk", flat=True)) if found else set()
     if not candidates:
         return []
-    scored = _rank(query, ARTICLES.stored_terms(sorted(candidates)))
+    scored = _rank(query, idf, ARTICLES.stored_terms(sorted(candidates)))
     best = sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    found = Article.objects.select_related("category").in_bulk([key for key, _score in best])
-    return [Hit(found[key], round(score, 4)) for key, score in best if key in found]
+    articles = Article.objects.select_related("category").in_bulk([key for key, _s in best])
+    return [Hit(articles[key], round(score, 4)) for key, score in best if key in articles]
 
 
-def _rank(query: Query, documents: dict[int, list[str]]) -> dict[int, float]:
+def _idf(query: Query) -> tuple[list[float], list[int]]:
+    """Each term's inverse document frequency, and how many documents hold it."""
     total = max(_count(None), 1)
     last = len(query.terms) - 1
-    idf = []
-    for n, term in enumerate(query.terms):
-        seen = _count(Query((term,), prefix=query.prefix and n == last))
-        idf.append(math.log(1 + (total - seen + 0.5) / (seen + 0.5)))
+    seen = [
+        _count(Query((term,), prefix=query.prefix and n == last))
+        for n, term in enumerate(query.terms)
+    ]
+    return [math.log(1 + (total - df + 0.5) / (df + 0.5)) for df in seen], seen
+
+
+def _rank(query: Query, idf: list[float], documents: dict[int, list[str]]) -> dict[int, float]:
+    last = len(query.terms) - 1
+    typed = re.compile(r"(?:^| )" + re.escape(query.terms[-1])) if query.prefix else None
     scores: dict[int, float] = {}
     for key, fields in documents.items():
-        counted = [(Counter(f.split()), len(f.split())) for f in fields]
+        padded = [f" {field} " for field in fields]
+        lengths = [field.count(" ") + 1 if field else 0 for field in fields]
         score = 0.0
         for n, term in enumerate(query.terms):
-            typed = query.prefix and n == last
             weighted = 0.0
-            for (counts, length), weight, typical in zip(
-                counted, ARTICLES.weights, _TYPICAL_LENGTH, strict=True
+            for field, length, weight, typical in zip(
+                padded, lengths, ARTICLES.weights, _TYPICAL_LENGTH, strict=True
             ):
-                tf = counts.get(term, 0)
-                if typed:
-                    tf = sum(c for w, c in counts.items() if w.startswith(term))
+                if typed is not None and n == last:
+                    tf = len(typed.findall(field))
+                else:
+                    tf = field.count(f" {term} ")
                 if tf:
                     weighted += weight * tf / (1 - _B + _B * length / typical)
             if weighted:
