@@ -19,6 +19,7 @@ import math
 import re
 import time
 from dataclasses import dataclass, replace
+from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -172,8 +173,9 @@ def forget_counts() -> None:
 
 
 def _count_now(query: Query | None) -> int:
+    params: list[Any] = []
     if query is None:
-        sql, params = f"SELECT rowid FROM {ARTICLES.table}", []  # noqa: S608
+        sql = f"SELECT rowid FROM {ARTICLES.table}"  # noqa: S608
         if connection.vendor == "postgresql":
             sql = f"SELECT key FROM {ARTICLES.table}"  # noqa: S608
     else:
