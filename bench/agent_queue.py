@@ -174,8 +174,8 @@ def fill(count: int, ids: dict[str, Any]) -> None:
     from django.utils import timezone
 
     from zayavka.accounts.models import Contact
+    from zayavka.tickets import fulltext
     from zayavka.tickets.models import Category, Message, Priority, Status, Ticket
-    from zayavka.workspace import search_document
 
     statuses: dict[str, list[int]] = {}
     for pk, category in Status.objects.order_by("pk").values_list("pk", "category"):
@@ -345,14 +345,11 @@ def fill(count: int, ids: dict[str, Any]) -> None:
         for name, _definition in dropped:
             cursor.execute(f"DROP INDEX {name}")
         cursor.execute("SELECT setseed(0.42)")
-        # The search documents' triggers would update a ticket for each message: they are
-        # off during the fill, and the documents are written in one pass afterwards, with
-        # the migration's own statement.
-        cursor.execute("SET session_replication_role = replica")
         cursor.execute(tickets, params)
         cursor.execute(messages, params)
-        cursor.execute("SET session_replication_role = DEFAULT")
-        cursor.execute(search_document.BACKFILL)
+    # The tickets' full-text index, as the migration builds it (normalised in Python).
+    fulltext.backfill(Ticket, Message)
+    with connection.cursor() as cursor:
         for _name, definition in dropped:
             cursor.execute(definition)
     # As autovacuum leaves a table that has settled: statistics, and the visibility map

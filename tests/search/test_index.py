@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from zayavka.search import FullTextIndex
+from zayavka.search import FullTextIndex, Query
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +30,7 @@ def index() -> Iterator[FullTextIndex]:
     yield made
 
 
-def keys(index: FullTextIndex, query: str, **options: object) -> list[int]:
+def keys(index: FullTextIndex, query: str | Query, **options: object) -> list[int]:
     return [key for key, _score in index.search(query, limit=10, **options)]  # type: ignore[arg-type]
 
 
@@ -48,6 +50,8 @@ def test_prefix_while_typing_and_any_word(index: FullTextIndex) -> None:
     assert keys(index, "замят") == []
     assert keys(index, "замят", prefix=True) == [2]
     assert keys(index, "err_conn", prefix=True) == [4]
+    typed = index.query("замят", prefix=True)
+    assert keys(index, index.expand(typed)) == [2]  # exact terms on SQLite
     assert keys(index, "принтер сайт", match="any") == [2, 3] or keys(
         index, "принтер сайт", match="any"
     ) == [3, 2]
@@ -90,3 +94,13 @@ def test_search_among_keys(index: FullTextIndex) -> None:
     ]
     assert keys(index, "ошибка", among=[]) == []
     assert keys(index, "почта", among=[5]) == [5]
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=200), st.booleans(), st.sampled_from(["all", "any"]))
+def test_any_text_is_a_valid_query_on_the_back_end(
+    index: FullTextIndex, text: str, prefix: bool, match: str
+) -> None:
+    index.search(text, prefix=prefix, match=match)  # type: ignore[arg-type]

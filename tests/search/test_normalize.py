@@ -53,10 +53,13 @@ def test_fts_syntax_is_only_words() -> None:
 
 
 def test_the_last_word_while_typing_is_a_prefix() -> None:
-    assert build_query("бухгал", prefix=True).fts5() == '"бухга"*'
-    assert build_query("бухгал ", prefix=True).fts5() == '"бухга"'
+    assert build_query("принтер", prefix=True).fts5() == '"принтер"*'
+    assert build_query("принтер ", prefix=True).fts5() == '"принтер"'
     assert build_query("принтер не", prefix=True).fts5() == '"принтер"'  # «не» dropped
     assert build_query("пр", prefix=True).fts5() == '"пр"'  # too short for a prefix
+    # A surname's forms: the stem and the stem of the stem.
+    assert build_query("Волкова ").tsquery() == "('волков' | 'волк')"
+    assert build_query("бухгал", prefix=True).tsquery() == "('бухга':* | 'бухг':*)"
     assert build_query("почта outlook", match="any").tsquery() == "'почт' | 'outlook'"
 
 

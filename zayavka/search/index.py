@@ -10,7 +10,8 @@ terms (normalize.py), space-separated:
   terms (written as a literal, not parsed by a configuration: `'simple'` in effect),
   with a GIN index, ranked with `ts_rank` and the same weights.
 
-So both back ends find the same documents for a query; only the ranking formula differs.
+So both back ends find the same documents for a query, and `search` ranks them alike:
+from each term's matches, then with BM25F over the stored terms, in Python (rank.py).
 Writes go through the default connection, inside whatever transaction the caller has
 open: an action that changes a document's source updates its index in the same
 transaction, and a rollback takes both back.
@@ -19,6 +20,7 @@ transaction, and a rollback takes both back.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -26,6 +28,7 @@ from django.db import connection
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models import QuerySet
 
+from zayavka.search import rank
 from zayavka.search.normalize import Normaliser, normaliser
 from zayavka.search.query import Match, Query, build
 
@@ -37,6 +40,13 @@ _MAX_POSITION = 16_383
 _MAX_POSITIONS_PER_TERM = 255
 _WEIGHTS = "ABCD"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+# This many best pre-scored documents are ranked by BM25F (rank.py).
+CANDIDATES = 100
+# How long a process keeps the index's size and terms' document frequencies.
+STATS_SECONDS = 60.0
+# A prefix standing for more indexed terms than this stays a prefix (`expand`).
+MAX_EXPANSION = 32
+STATS_MIN_DOCUMENTS = 5_000
 _TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '-_.:/'"
 
 Keys = QuerySet[Any] | Sequence[int]
@@ -68,6 +78,8 @@ class FullTextIndex:
             raise ValueError("one weight per field")
         self._normaliser = using
         self._columns = [f"f{i}" for i in range(len(self.fields))]
+        # Collection statistics for ranking: key -> (when, values).
+        self._stats: dict[str, tuple[float, tuple[float, ...]]] = {}
 
     @property
     def normaliser(self) -> Normaliser:
@@ -88,11 +100,16 @@ class FullTextIndex:
         columns = ", ".join(self._columns)
         return [
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.table} "
-            f'USING fts5({columns}, tokenize="{_TOKENIZER}")'
+            f'USING fts5({columns}, tokenize="{_TOKENIZER}")',
+            # Its terms, to expand a prefix (`expand`).
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.table}_terms "
+            f"USING fts5vocab({self.table}, 'row')",
         ]
 
     def drop_sql(self, vendor: str) -> list[str]:
-        return [f"DROP TABLE IF EXISTS {self.table}"]
+        if vendor == "postgresql":
+            return [f"DROP TABLE IF EXISTS {self.table}"]
+        return [f"DROP TABLE IF EXISTS {self.table}_terms", f"DROP TABLE IF EXISTS {self.table}"]
 
     def create(self, schema_editor: BaseDatabaseSchemaEditor | None = None) -> None:
         """Create the storage: in a migration, `RunPython(lambda apps, se:
@@ -213,6 +230,29 @@ class FullTextIndex:
         """The normalised query for `text` (see query.build)."""
         return build(text, prefix=prefix, match=match, using=self.normaliser)
 
+    def expand(self, query: Query, most: int = MAX_EXPANSION) -> Query:
+        """On SQLite, the query with its last, prefix term replaced by the indexed terms
+        that start with it, when there are at most `most`: FTS5 gathers a prefix's
+        postings anew for every statement (and for every row a condition tests), a
+        term's it seeks. The same query elsewhere, or when the prefix has more terms."""
+        if not query.prefix or connection.vendor == "postgresql":
+            return query
+        ranges: list[str] = []
+        params: list[Any] = []
+        for start in query.groups[-1]:
+            ranges.append("(term >= %s AND term < %s)")
+            params += [start, start[:-1] + chr(ord(start[-1]) + 1)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT term FROM {self.table}_terms "  # noqa: S608
+                f"WHERE {' OR '.join(ranges)} LIMIT %s",
+                [*params, most + 1],
+            )
+            terms = tuple(sorted(row[0] for row in cursor.fetchall()))
+        if not terms or len(terms) > most:
+            return query
+        return Query((*query.groups[:-1], terms), prefix=False, match=query.match)
+
     def keys_sql(
         self, text: str | Query, *, prefix: bool = False, match: Match = "all"
     ) -> tuple[str, list[Any]] | None:
@@ -228,6 +268,28 @@ class FullTextIndex:
             )
         return f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s", [query.fts5()]  # noqa: S608
 
+    def row_matches_sql(
+        self, text: str | Query, outer_key: str, *, prefix: bool = False, match: Match = "all"
+    ) -> tuple[str, list[Any]] | None:
+        """A condition on an outer query's row, whose key is the SQL `outer_key` (as
+        `"tickets_ticket"."id"`): its document matches. For a query that matches many
+        documents, tested row by row in the outer query's order until a page is full;
+        None when the text has no terms."""
+        query = text if isinstance(text, Query) else self.query(text, prefix=prefix, match=match)
+        if not query:
+            return None
+        if connection.vendor == "postgresql":
+            return (
+                f"EXISTS (SELECT 1 FROM {self.table} WHERE key = {outer_key} "  # noqa: S608
+                "AND document @@ %s::tsquery)",
+                [query.tsquery()],
+            )
+        return (
+            f"EXISTS (SELECT 1 FROM {self.table} WHERE {self.table} MATCH %s "  # noqa: S608
+            f"AND rowid = {outer_key})",
+            [query.fts5()],
+        )
+
     def search(
         self,
         text: str | Query,
@@ -236,16 +298,110 @@ class FullTextIndex:
         prefix: bool = False,
         match: Match = "all",
         among: Keys | None = None,
+        candidates: int = CANDIDATES,
     ) -> list[tuple[int, float]]:
         """The best-matching documents, best first: (key, score), a higher score being
-        better (bm25 on SQLite, ts_rank on PostgreSQL: compare scores within one
-        answer only). `match="any"` finds documents with any of the terms, ranked by
-        how well they match; `among` restricts the answer to these keys (a list, or a
-        query set of one column: `Article.objects.filter(public=True).values("pk")`).
-        Ties go to the lower key. A query with no terms finds nothing."""
+        better. `match="any"` finds documents with any of the terms, ranked by how well
+        they match; `among` restricts the answer to these keys (a list, or a query set
+        of one column: `Article.objects.filter(public=True).values("pk")`). A query
+        with no terms finds nothing.
+
+        Ranked alike on both back ends: each query term's matching keys are read (in the
+        whole document and in the first field), the documents are pre-scored by the
+        rarity of the terms they hold (idf, more in the first field), the best
+        `candidates` are scored with BM25F over their stored terms (rank.py), and ties
+        go to the lower key. Reads every match of each term: meant for indexes of up
+        to some hundred thousand documents (a knowledge base); for more, filter with
+        `keys_sql` or `row_matches_sql`."""
         query = text if isinstance(text, Query) else self.query(text, prefix=prefix, match=match)
         if not query or limit <= 0:
             return []
+        allowed = self._allowed(among)
+        if allowed is not None and not allowed:
+            return []
+        everywhere, in_first = self._matches_by_group(query)
+        pools = [keys if allowed is None else keys & allowed for keys in everywhere]
+        pool = set.intersection(*pools) if query.match == "all" else set().union(*pools)
+        if not pool:
+            return []
+        documents, averages = self._sizes()
+        frequencies = [len(keys) for keys in everywhere]
+        idf = [rank.idf(documents, df) for df in frequencies]
+        bonus = self.weights[0] / sum(self.weights) if len(self.weights) > 1 else 0.0
+        prescore: dict[int, float] = dict.fromkeys(pool, 0.0)
+        for weight, keys, first in zip(idf, pools, in_first, strict=True):
+            for key in keys & pool:
+                prescore[key] += weight * (1 + (bonus if key in first else 0.0))
+        best = sorted(prescore, key=lambda key: (-round(prescore[key], 9), key))
+        stored = self.stored_terms(best[: max(limit, candidates)])
+        collection = rank.Collection(documents, averages, frequencies)
+        return rank.rank(stored, query.groups, query.prefix, self.weights, collection, limit)
+
+    def _allowed(self, among: Keys | None) -> set[int] | None:
+        if among is None:
+            return None
+        if isinstance(among, QuerySet):
+            return {int(next(iter(row.values()))) for row in among.order_by().values()}
+        return {int(key) for key in among}
+
+    def _matches_by_group(self, query: Query) -> tuple[list[set[int]], list[set[int]]]:
+        """Per query group, the keys of the documents holding it, and of those holding
+        it in the first field; one statement."""
+        postgres = connection.vendor == "postgresql"
+        parts: list[str] = []
+        params: list[Any] = []
+        last = len(query.groups) - 1
+        for index, group in enumerate(query.groups):
+            one = Query((group,), prefix=query.prefix and index == last)
+            for scope in (0, 1) if len(self.fields) > 1 else (0,):
+                tag = index * 2 + scope
+                if postgres:
+                    literal = one.tsquery()
+                    if scope:
+                        literal = one.tsquery(weight="A")
+                    parts.append(
+                        f"SELECT key, {tag} FROM {self.table} WHERE document @@ %s::tsquery"  # noqa: S608
+                    )
+                    params.append(literal)
+                else:
+                    expression = one.fts5()
+                    if scope:
+                        expression = f"{self._columns[0]} : ({expression})"
+                    parts.append(
+                        f"SELECT rowid, {tag} FROM {self.table} WHERE {self.table} MATCH %s"  # noqa: S608
+                    )
+                    params.append(expression)
+        everywhere: list[set[int]] = [set() for _ in query.groups]
+        in_first: list[set[int]] = [set() for _ in query.groups]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for key, tag in cursor.fetchall():
+                (in_first if tag % 2 else everywhere)[tag // 2].add(int(key))
+        return everywhere, in_first
+
+    def _sizes(self) -> tuple[int, list[float]]:
+        """How many documents, and their fields' average lengths in terms; kept
+        STATS_SECONDS per process for an index of STATS_MIN_DOCUMENTS or more."""
+        now = time.monotonic()
+        sizes = self._stats.get("")
+        if sizes is None or now - sizes[0] > STATS_SECONDS:
+            lengths = ", ".join(
+                f"avg(length({c}) - length(replace({c}, ' ', '')) + 1)" for c in self._columns
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT count(*), {lengths} FROM {self.table}")  # noqa: S608
+                row = cursor.fetchone()
+            sizes = (now, (int(row[0]), *[round(float(v or 0), 6) for v in row[1:]]))
+            if sizes[1][0] >= STATS_MIN_DOCUMENTS:  # a small index is counted each time
+                self._stats[""] = sizes
+        documents, *averages = sizes[1]
+        return int(documents), list(averages)
+
+    def search_native(
+        self, query: Query, limit: int, *, among: Keys | None = None
+    ) -> list[tuple[int, float]]:
+        """The back end's own ranking (bm25 on SQLite, ts_rank on PostgreSQL): scores
+        comparable within one answer only, and not between back ends."""
         restrict, params = "", []
         if among is not None:
             if isinstance(among, QuerySet):

@@ -176,21 +176,32 @@ class Normaliser:
     def query(self, text: str) -> list[str]:
         """The terms a query asks for: each token once (codes whole), stop words out,
         at most MAX_QUERY_TERMS."""
-        return self.query_typed(text)[0]
+        return [group[0] for group in self.query_typed(text)[0]]
 
-    def query_typed(self, text: str) -> tuple[list[str], bool]:
-        """The query's terms, and whether the last one is the word being typed: the
-        text ends inside it (no space or punctuation after it), so that it may be
-        matched as a prefix."""
-        terms: list[str] = []
+    def query_typed(self, text: str) -> tuple[list[tuple[str, ...]], bool]:
+        """The query's terms, each with its alternatives (see `alternatives`), and
+        whether the last one is the word being typed: the text ends inside it (no space
+        or punctuation after it), so that it may be matched as a prefix."""
+        groups: list[tuple[str, ...]] = []
         last_term = None
         for token, joined in self.tokens(text, MAX_QUERY_CHARS):
             last_term = self.code(token) if joined else self.word(token)
-            if last_term and last_term not in terms and len(terms) < MAX_QUERY_TERMS:
-                terms.append(last_term)
+            new = last_term and all(last_term != g[0] for g in groups)
+            if new and last_term and len(groups) < MAX_QUERY_TERMS:
+                groups.append(self.alternatives(last_term))
         head = text[:MAX_QUERY_CHARS]
-        typing = bool(terms) and last_term == terms[-1] and head[-1:].isalnum()
-        return terms, typing
+        typing = bool(groups) and last_term == groups[-1][0] and head[-1:].isalnum()
+        return groups, typing
+
+    def alternatives(self, term: str) -> tuple[str, ...]:
+        """A query term and the stem of its stem when that differs: the stemmer cuts a
+        Russian surname's forms differently («Волкова» → «волков», «Волков» → «волк»);
+        stemming again brings them together."""
+        if _CYRILLIC.match(term) and not _DIGIT.search(term) and not _LATIN.search(term):
+            again = self.morphology.russian(term)
+            if again != term and len(again) >= 3:
+                return (term, again)
+        return (term,)
 
 
 @functools.cache

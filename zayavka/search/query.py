@@ -24,29 +24,41 @@ Match = Literal["all", "any"]
 
 @dataclass(frozen=True)
 class Query:
-    """A query's terms; `prefix` when the last one also matches as a prefix."""
+    """A query's terms, each a group of alternatives (the term first); `prefix` when
+    the last group also matches as a prefix."""
 
-    terms: tuple[str, ...]
+    groups: tuple[tuple[str, ...], ...]
     prefix: bool = False
     match: Match = "all"
 
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return tuple(group[0] for group in self.groups)
+
     def __bool__(self) -> bool:
-        return bool(self.terms)
+        return bool(self.groups)
 
     def fts5(self) -> str:
         """The FTS5 MATCH expression (every term, or any with match="any")."""
-        parts = [f'"{term}"' for term in self.terms]
-        if parts and self.prefix:
-            parts[-1] += "*"
-        return (" OR " if self.match == "any" else " ").join(parts)
+        return self._join('"{}"', "{}*", " OR ", " AND " if self.match == "all" else " OR ")
 
-    def tsquery(self) -> str:
+    def tsquery(self, weight: str = "") -> str:
         """The tsquery literal (cast with `::tsquery`, never parsed by a configuration,
-        so that a term is looked up exactly as the normaliser wrote it)."""
-        parts = [f"'{term}'" for term in self.terms]
-        if parts and self.prefix:
-            parts[-1] += ":*"
-        return (" | " if self.match == "any" else " & ").join(parts)
+        so that a term is looked up exactly as the normaliser wrote it); with `weight`
+        (A–D), only where the term is in fields of that weight."""
+        between = " & " if self.match == "all" else " | "
+        return self._join("'{}'", "{}:*", " | ", between, weight)
+
+    def _join(self, quote: str, prefixed: str, either: str, between: str, weight: str = "") -> str:
+        parts = []
+        for index, group in enumerate(self.groups):
+            words = [quote.format(term) for term in group]
+            if self.prefix and index == len(self.groups) - 1:
+                words = [prefixed.format(word) + weight for word in words]
+            elif weight:
+                words = [f"{word}:{weight}" for word in words]
+            parts.append(words[0] if len(words) == 1 else f"({either.join(words)})")
+        return between.join(parts)
 
 
 def build(
@@ -55,6 +67,6 @@ def build(
     """The query for what a user typed. With `prefix`, the last term also matches longer
     words when the text ends inside that word (the user is still typing it) and the
     term has at least MIN_PREFIX_CHARS characters."""
-    terms, typing = (using or normaliser()).query_typed(text)
-    last_typed = prefix and typing and len(terms[-1]) >= MIN_PREFIX_CHARS
-    return Query(tuple(terms), prefix=last_typed, match=match)
+    groups, typing = (using or normaliser()).query_typed(text)
+    last_typed = prefix and typing and len(groups[-1][0]) >= MIN_PREFIX_CHARS
+    return Query(tuple(groups), prefix=last_typed, match=match)

@@ -1,11 +1,10 @@
 """Free-text search over tickets: subject, the messages of the thread, the requester.
 
-On PostgreSQL every word of the query is looked up in each ticket's search document
-(its subject and whole thread, search_document.py) and in the requesters' names, under
-two configurations at once: `russian`, which stems («серверу» finds «сервер»), and
-`simple`, which keeps words as written (names, codes, English words the stemmer would
-mangle). The last word of a query also matches as a prefix, so that a half-typed word
-finds. On SQLite the query is a substring (LIKE).
+Words are looked up in the tickets' full-text index (zayavka/tickets/fulltext.py):
+the desk's one normaliser (zayavka.search) turns both the tickets and the query into
+terms (stems, «ё» as «е», codes such as `0x800CCC0F` or `E-02` whole), so SQLite (FTS5)
+and PostgreSQL (tsvector) find the same tickets. Every word must match; the last one
+also as a prefix when the words as typed find nothing, so that a half-typed word finds.
 
 A ticket number, an email address or a phone number in the query are also looked up
 exactly, by index. The result is a condition on the queue's tickets: sorting and paging
@@ -20,185 +19,131 @@ import re
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, F, Lookup, Q, QuerySet, Subquery
-from django.db.models.expressions import Func, RawSQL
-from django.db.models.sql.compiler import SQLCompiler
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
-from zayavka.accounts.models import Contact, ContactAddress
+from zayavka.accounts.models import ContactAddress
 from zayavka.accounts.normalize import email_key, phone_key
 from zayavka.core.refcache import cached
-from zayavka.tickets.models import Message, Ticket
+from zayavka.search import Query
+from zayavka.tickets.fulltext import TICKETS
+from zayavka.tickets.models import Ticket
 from zayavka.tickets.threading import ticket_number_from_subject
 
-MAX_TERMS = 8
-MAX_TERM_CHARS = 64
-# to_tsvector refuses documents whose vector exceeds 1 MB; messages are cut before it.
-MESSAGE_CHARS = 100_000
+# The search box's text is cut here: a query of 10,000 characters answers as its start.
+MAX_QUERY_CHARS = 500
 
-_WORD = re.compile(r"\w+")
 _PHONE = re.compile(r"^\+?[\d\s()\-]{7,20}$")
 
-# The indexed expressions; the migration builds its indexes from these very strings,
-# so that PostgreSQL recognises them in the queries below.
-CONFIGS = ("russian", "simple")
-
-
-def vector_sql(column: str, limit: int | None = None) -> str:
-    """SQL of the document vector for a column: both configurations, «ё» read as «е»."""
-    text = column if limit is None else f"left({column}, {int(limit)})"
-    text = f"translate({text}, 'ёЁ', 'еЕ')"
-    return " || ".join(f"to_tsvector('{config}'::regconfig, {text})" for config in CONFIGS)
-
-
-def terms_of(query: str) -> list[str]:
-    """The words of a query, lower-case with «ё» as «е»; at most MAX_TERMS of them."""
-    words = _WORD.findall(query.casefold().replace("ё", "е"))
-    return [w[:MAX_TERM_CHARS] for w in words if w.strip("_")][:MAX_TERMS]
-
-
-class FullTextMatch(Func):
-    """`column`'s document matches every term (the last one also as a prefix)."""
-
-    output_field = BooleanField()
-
-    def __init__(self, column: str, terms: list[str], *, limit: int | None = None) -> None:
-        super().__init__(F(column))
-        self.terms = terms
-        self.limit = limit
-
-    def as_sql(  # type: ignore[override]
-        self,
-        compiler: SQLCompiler,
-        connection: BaseDatabaseWrapper,
-        **extra_context: Any,
-    ) -> tuple[str, list[Any]]:
-        column_sql, params = compiler.compile(self.get_source_expressions()[0])
-        query_sql, query_params = tsquery_sql(self.terms)
-        vector = vector_sql(column_sql, self.limit)
-        return f"({vector}) @@ {query_sql}", [*params, *query_params]
-
-
-def tsquery_sql(terms: list[str]) -> tuple[str, list[str]]:
-    """The query of every term, each under either configuration, the last as a prefix."""
-    parts: list[str] = []
-    params: list[str] = []
-    for index, term in enumerate(terms):
-        token = f"{term}:*" if index == len(terms) - 1 else term
-        parts.append(
-            "(" + " || ".join(f"to_tsquery('{config}'::regconfig, %s)" for config in CONFIGS) + ")"
-        )
-        params += [token] * len(CONFIGS)
-    return f"({' && '.join(parts)})", params
-
-
-def document_matches(terms: list[str], query: str = "") -> RawSQL:
-    """The ticket's search document (subject and thread, see search_document.py)
-    matches every term, or every word of `query` as PostgreSQL's own parser reads it.
-
-    The second form finds what splitting on word characters loses: PostgreSQL indexes
-    «E-02» as `e-02`, `e` and `-02` (a signed number), so the terms `e` and `02` alone
-    would never match it."""
-    query_sql, params = tsquery_sql(terms)
-    if query:
-        parsed = " || ".join(f"plainto_tsquery('{config}'::regconfig, %s)" for config in CONFIGS)
-        query_sql = f"({query_sql} || {parsed})"
-        params = [*params, *([query] * len(CONFIGS))]
-    table = Ticket._meta.db_table
-    return RawSQL(  # noqa: S611 — the terms are parameters; the table is the model's
-        f'"{table}"."search_document" @@ {query_sql}', params, output_field=BooleanField()
-    )
-
-
-class AmongIds(Lookup):
-    """`lhs = ANY(ARRAY(subquery))` (PostgreSQL): the ids the subquery gives, computed
-    once, then looked up by primary key.
-
-    Written as `id IN (subquery)`, the search results are a semi-join, and PostgreSQL,
-    which cannot tell how many tickets a full-text query finds, often joins them by
-    reading every ticket (1.25 s for one ticket number in a million tickets). As an
-    array it takes them one by one from the primary key (13 ms; bench/agent_queue.py)."""
-
-    lookup_name = "among_ids"
-    prepare_rhs = False
-    can_use_none_as_rhs = False
-
-    def as_sql(  # type: ignore[override]
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
-    ) -> tuple[str, list[Any]]:
-        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
-        rhs_sql, rhs_params = compiler.compile(self.rhs)
-        return f"{lhs_sql} = ANY(ARRAY{rhs_sql})", [*lhs_params, *rhs_params]
+# Up to this many matches, the matching ids are read first (from the index) and the
+# queue takes them by primary key; beyond, each ticket is tested in the queue's own
+# index order, where one in (tickets / matches) matches and a page fills quickly.
+SPARSE_MATCHES = 2_000
+# A query PostgreSQL's statistics say matches more than this share of the tickets is
+# common without asking the index (collecting the matches of a word in a third of a
+# million tickets alone takes 130 ms).
+COMMON_SHARE = 0.01
+# On SQLite, a query matching more than this share of the tickets is tested row by row;
+# fewer matches are taken at once (bench/README.md, «Ticket search»).
+DENSE_SHARE = 0.05
 
 
 def ticket_condition(query: str) -> Q | None:
     """The condition a ticket meets when the query finds it; None for an empty query.
 
-    On PostgreSQL the few things a query can find cheaply are looked up first, as ids:
-    the requesters it names (by address or name) and, when its words are rare, the
-    tickets whose documents hold them. A common word stays a condition on the ticket
-    row, so that the queue keeps its own order and index and stops at a page. On SQLite
-    it is membership in the ids that the substring search finds."""
-    query = " ".join(query.split())[:500]
+    A query's rare words are looked up first, as at most SPARSE_MATCHES ids taken by
+    primary key; a common one is a condition on each ticket row, so that the queue
+    keeps its own order and index and stops at a page (on PostgreSQL its statistics
+    tell a common word before any is read)."""
+    query = " ".join(query[:MAX_QUERY_CHARS].split())
     if not query:
         return None
-    if connection.vendor != "postgresql":
-        ids = matching_ticket_ids(query)
-        return Q(pk__in=ids) if ids is not None else None
     condition = Q(pk__in=[])
     number = _ticket_number(query)
     if number is not None:
         condition |= Q(number=number)
     requesters = _requesters_by_address(query)
     if requesters is not None:
-        condition |= _filed_by_among(requesters)
-    terms = terms_of(query)
-    if terms:
-        names = Contact.objects.filter(FullTextMatch("name", terms)).values("pk")
-        condition |= _filed_by_among(names) | _documents_matching(terms, query)
+        condition |= Q(requester_id__in=requesters)
+    if TICKETS.query(query):
+        condition |= _documents_matching(query)
     return condition
 
 
-# Up to this many matches, the matching ids are read first (from the GIN index) and the
-# queue takes them by primary key; beyond, the words are tested row by row in the queue's
-# order, where one ticket in (tickets / matches) matches and a page fills quickly.
-SPARSE_MATCHES = 2_000
-# A word PostgreSQL's statistics say is in more than this share of the tickets is common
-# without asking the index (building the bitmap of a word in a third of a million
-# tickets alone takes 130 ms). Below it the estimate is no guide: for a word its
-# statistics do not know, PostgreSQL guesses about 0.4 % of the table, found or not.
-COMMON_SHARE = 0.01
-SPARSE_PEOPLE = 1_000
+def matching_ticket_ids(query: str) -> QuerySet[Any] | None:
+    """A subquery of the ids of tickets the query finds; None for an empty query."""
+    condition = ticket_condition(query)
+    if condition is None:
+        return None
+    return Ticket.objects.filter(condition).values("pk").order_by()
 
 
-def _documents_matching(terms: list[str], query: str) -> Q:
-    """Tickets whose search document holds every term: their ids when they are few."""
-    matches = document_matches(terms, query)
-    matching = Ticket.objects.filter(matches).values_list("pk", flat=True)
-    if _estimated_rows(matching) / _tickets_estimate() >= COMMON_SHARE:
-        return Q(matches)
-    with transaction.atomic():
-        # The few matches come from the index: left to itself, PostgreSQL may read the
-        # whole table in search of rows that are not there.
-        with connection.cursor() as cursor:
+def _documents_matching(text: str) -> Q:
+    """Tickets whose document holds every word of the text: their ids when they are few
+    (read from the index first), else a condition tested on each ticket in the queue's
+    order, which fills a page after a few rows.
+
+    The last word is matched as a prefix only when the words as typed find nothing (it
+    is then half-typed): a whole word is found by its stem, and a prefix is costly to
+    test row by row (FTS5 gathers every term under it for each row)."""
+    query = TICKETS.query(text)
+    typed = TICKETS.query(text, prefix=True)
+    postgres = connection.vendor == "postgresql"
+    if postgres and _common(query) and (not typed.prefix or _first_ids(query, 1)):
+        return _each_row(query)
+    ids = _first_ids(query)
+    if not ids and typed.prefix:
+        query = TICKETS.expand(typed)
+        if postgres and _common(query):
+            return _each_row(query)
+        ids = _first_ids(query)
+    if len(ids) <= SPARSE_MATCHES:
+        return Q(pk__in=ids)
+    if connection.vendor != "postgresql" and (query.prefix or not _dense_on_sqlite(query)):
+        sql, params = TICKETS.keys_sql(query) or ("", [])
+        return Q(pk__in=RawSQL(sql, params))  # noqa: S611 — the query is a parameter
+    return _each_row(query)
+
+
+def _dense_on_sqlite(query: Query) -> bool:
+    """More than DENSE_SHARE of the tickets match. FTS5 tests a row in time that grows
+    with the term's matches, so row by row pays only when a page fills within a few
+    rows; below, taking every match at once is cheaper (bench/README.md)."""
+    sql, params = TICKETS.keys_sql(query) or ("", [])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT max(rowid) FROM {TICKETS.table}")  # noqa: S608
+        cutoff = int(DENSE_SHARE * ((cursor.fetchone() or [0])[0] or 0))
+        cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s)", [*params, cutoff + 1])  # noqa: S608
+        return int(cursor.fetchone()[0]) > cutoff
+
+
+def _first_ids(query: Query, limit: int | None = None) -> list[int]:
+    """The first `limit` (SPARSE_MATCHES + 1) matches' keys, from the index."""
+    sql, params = TICKETS.keys_sql(query) or ("", [])
+    if not sql:
+        return []
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Left to itself, PostgreSQL may read the whole table in search of the rows.
             cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("SET LOCAL enable_indexscan = off")
-        ids = list(matching.order_by()[: SPARSE_MATCHES + 1])
-        with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT %s", [*params, limit or SPARSE_MATCHES + 1])
+        ids = [int(row[0]) for row in cursor.fetchall()]
+        if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
-            cursor.execute("SET LOCAL enable_indexscan TO DEFAULT")
-    if len(ids) > SPARSE_MATCHES:
-        return Q(matches)
-    return Q(pk__in=ids)
+    return ids
 
 
-def _filed_by_among(contacts: QuerySet[Any]) -> Q:
-    """Tickets these contacts (a one-column values() query) filed: by the requester
-    index, from their ids when they are few."""
-    ids = [next(iter(row.values())) for row in contacts.order_by()[: SPARSE_PEOPLE + 1]]
-    if len(ids) > SPARSE_PEOPLE:
-        return Q(AmongIds(F("requester_id"), Subquery(contacts.order_by())))
-    return Q(requester_id__in=ids)
+def _common(query: Query) -> bool:
+    """PostgreSQL's statistics put the query's matches above COMMON_SHARE."""
+    sql, params = TICKETS.keys_sql(query) or ("", [])
+    return _estimated_rows(sql, params) / _tickets_estimate() >= COMMON_SHARE
+
+
+def _each_row(query: Query) -> Q:
+    table = Ticket._meta.db_table
+    condition = TICKETS.row_matches_sql(query, f'"{table}"."id"')
+    assert condition is not None
+    return Q(RawSQL(*condition, output_field=BooleanField()))  # noqa: S611 — parameters
 
 
 def _tickets_estimate() -> float:
@@ -219,60 +164,14 @@ def _tickets_estimate() -> float:
     return float(cached("search:tickets", load))
 
 
-def _estimated_rows(rows: QuerySet[Any]) -> float:
+def _estimated_rows(sql: str, params: list[Any]) -> float:
     """How many rows PostgreSQL's planner expects the query to return."""
-    sql, params = rows.order_by().query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
     return float(plan[0]["Plan"]["Plan Rows"])
-
-
-def matching_ticket_ids(query: str) -> QuerySet[Any] | None:
-    """A subquery of the ids of tickets the query finds; None for an empty query."""
-    query = " ".join(query.split())[:500]
-    if not query:
-        return None
-    if connection.vendor == "postgresql":
-        condition = ticket_condition(query)
-        assert condition is not None
-        return Ticket.objects.filter(condition).values("pk").order_by()
-    parts: list[QuerySet[Any]] = []
-    number = _ticket_number(query)
-    if number is not None:
-        parts.append(Ticket.objects.filter(number=number).values("pk"))
-    requesters = _requesters_by_address(query)
-    if requesters is not None:
-        parts.append(_filed_by(requesters))
-    parts += _substring(query)
-    # A set of ids has no order: the models' default orderings would only add sorts.
-    first, *rest = [part.order_by() for part in parts]
-    return first.union(*rest).order_by() if rest else first
-
-
-def _filed_by(contacts: QuerySet[Any]) -> QuerySet[Any]:
-    """The ids of the tickets these contacts (a subquery of their ids) filed."""
-    return Ticket.objects.filter(requester_id__in=contacts).values("pk")
-
-
-def _substring(query: str) -> list[QuerySet[Any]]:
-    """SQLite's LIKE folds only ASCII letters: try the Cyrillic query as typed, in
-    lower case and capitalised, which covers how words appear in running text."""
-    variants = {query, query.lower(), query[:1].upper() + query[1:].lower()}
-    subject, text, name = Q(), Q(), Q()
-    for variant in variants:
-        subject |= Q(subject__icontains=variant)
-        text |= Q(text__icontains=variant)
-        name |= Q(name__icontains=variant)
-    return [
-        Ticket.objects.filter(subject).values("pk"),
-        Message.objects.filter(text).values("ticket_id"),
-        Ticket.objects.filter(requester_id__in=Contact.objects.filter(name).values("pk")).values(
-            "pk"
-        ),
-    ]
 
 
 def _ticket_number(query: str) -> int | None:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from zayavka.accounts.models import Channel, Contact, User
 from zayavka.core.storage import store_blob
-from zayavka.tickets import access, catalog, notifications
+from zayavka.tickets import access, catalog, fulltext, notifications
 from zayavka.tickets.actions.events import iso_utc, record_event
 from zayavka.tickets.actions.tickets import change_status, record_first_response
 from zayavka.tickets.inbound import InboundAttachment
@@ -89,6 +89,7 @@ def add_message(
             meta=meta or {},
             created_at=now,
         )
+        fulltext.index_message(ticket.pk, text)
         rows = [
             Attachment(
                 message=message,

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from zayavka.accounts.models import Channel, User
-from zayavka.tickets import access, catalog
+from zayavka.tickets import access, catalog, fulltext
 from zayavka.tickets.actions.events import record_event
 from zayavka.tickets.actions.tickets import change_status
 from zayavka.tickets.models import EventKind, StatusCategory, Ticket, TicketLink
@@ -63,6 +63,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, by: User, at: datetime | No
             ]
         )
         TicketLink.objects.get_or_create(source=source, target=target, kind=TicketLink.Kind.MERGED)
+        fulltext.index_merge(source.pk, target.pk)
         source.merged_into = target
         source.updated_at = max(source.updated_at, now)
         source.save(update_fields=["merged_into", "updated_at"])

@@ -16,7 +16,7 @@ from django.utils import timezone
 from zayavka.accounts.models import Contact, Contract, Organization, Team, User
 from zayavka.sla import escalation
 from zayavka.sla import service as sla
-from zayavka.tickets import access, catalog, notifications
+from zayavka.tickets import access, catalog, fulltext, notifications
 from zayavka.tickets.actions.events import iso_utc, lock_ticket, record_event
 from zayavka.tickets.models import (
     Category,
@@ -106,6 +106,7 @@ def open_ticket(
         ticket.sla_next_check_at = escalation.next_check_at(ticket)
         ticket.save(force_insert=True)
         Ticket.participants.through.objects.create(ticket=ticket, contact=requester)
+        fulltext.index_new_ticket(ticket.pk, ticket.subject, requester.name)
         record_event(
             ticket,
             EventKind.CREATED,
