@@ -4,7 +4,7 @@ query latency with the demo articles among N synthetic ones.
 
     python3 -m uv run python bench/kb_search.py                       # both back ends
     python3 -m uv run python bench/kb_search.py --database sqlite --articles 10000
-    python3 -m uv run python bench/kb_search.py --strategy any        # compare rankings
+    python3 -m uv run python bench/kb_search.py --strategy all        # every word required
 
 Each back end runs in a process of its own from an empty database (a temporary data
 directory; a PostgreSQL database `zayavka_bench_<pid>` dropped afterwards) with the demo
@@ -37,14 +37,14 @@ sys.path.insert(0, str(ROOT))
 from bench.database import create_database, drop_database, prepare_environment  # noqa: E402
 
 QUERIES = ROOT / "bench" / "kb_eval" / "queries.jsonl"
-STRATEGIES = ("all-then-any", "any", "all")
+STRATEGIES = ("any", "all")
 
 
 def _search(text: str, strategy: str, among: Any, limit: int) -> list[tuple[str, float]]:
     from zayavka.kb.models import Article
     from zayavka.kb.search import ARTICLES, search_articles
 
-    if strategy == "all-then-any":
+    if strategy == "any":
         return [(h.article.slug, h.score) for h in search_articles(text, among, limit=limit)]
     keys = among.order_by().values("pk")
     found = ARTICLES.search(text, limit, match=strategy, among=keys)  # type: ignore[arg-type]
@@ -177,7 +177,7 @@ def _metrics(queries: list[dict[str, Any]], results: list[dict[str, Any]]) -> di
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--strategy", choices=STRATEGIES, default="all-then-any")
+    parser.add_argument("--strategy", choices=STRATEGIES, default="any")
     parser.add_argument("--articles", type=int, default=0, help="synthetic articles to add")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -17,7 +17,6 @@ from tests.personas import PASSWORD, Agents, file_ticket
 from zayavka.kb.actions.importing import load_articles
 from zayavka.kb.models import Article, ArticleFeedback
 from zayavka.kb.search import ARTICLES as INDEX
-from zayavka.kb.search import forget_counts
 from zayavka.kb.stats import deflections
 from zayavka.tickets.models import Message
 
@@ -32,7 +31,6 @@ def demo_kb(agents: Agents) -> Iterator[None]:
     assert load_articles(ARTICLES).errors == []
     yield
     INDEX.clear()
-    forget_counts()
 
 
 @pytest.fixture
