@@ -59,8 +59,15 @@ def search_articles(
     `FullTextIndex.search` (BM25F over the stored terms, alike on both back ends).
     `prefix`: the last word may be unfinished (typing). Any text is safe: FTS syntax is
     never passed on, and a text without terms finds nothing."""
-    found = ARTICLES.search(
-        text, limit, prefix=prefix, match="any", among=among.order_by().values("pk")
-    )
+    # Most articles are readable: rank in the whole index and keep the readable ones;
+    # only when too few of the best are, rank again among the readable ones alone.
+    wider = limit * 4
+    found = ARTICLES.search(text, wider, prefix=prefix, match="any")
+    readable = set(among.filter(pk__in=[key for key, _s in found]).values_list("pk", flat=True))
+    if len(found) == wider and sum(1 for key, _s in found if key in readable) < limit:
+        keys = list(among.order_by().values_list("pk", flat=True))
+        found = ARTICLES.search(text, limit, prefix=prefix, match="any", among=keys)
+        readable = {key for key, _s in found}
+    found = [(key, score) for key, score in found if key in readable][:limit]
     articles = Article.objects.select_related("category").in_bulk([key for key, _s in found])
     return [Hit(articles[key], round(score, 4)) for key, score in found if key in articles]
