@@ -165,3 +165,17 @@ def test_the_failing_articles_page_puts_the_worst_first(
     assert page.index(site.title) < page.index(outlook.title)
     assert "The printer shows" not in page
     assert "1 request was not filed because a suggested article helped" in page
+
+
+def test_the_admin_configures_sections_and_shows_articles_with_their_versions(
+    client: Client, agents: Agents, kb: dict[str, Article]
+) -> None:
+    client.login(username="root", password=PASSWORD)
+    assert client.get("/admin/kb/kbcategory/").status_code == 200
+    article = kb["outlook-0x800ccc0f"]
+    page = client.get(f"/admin/kb/article/{article.pk}/change/")
+    assert page.status_code == 200 and "outlook-0x800ccc0f" in page.content.decode()
+    client.post(f"/admin/kb/article/{article.pk}/change/", {"title_ru": "changed in the admin"})
+    article.refresh_from_db()
+    assert article.title_ru.startswith("Outlook")  # written in the workspace, not here
+    assert client.get("/admin/kb/article/add/").status_code == 403
