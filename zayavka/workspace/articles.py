@@ -31,7 +31,7 @@ class ArticleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 16}),
     )
     category = forms.ModelChoiceField(
-        label=_("Section"), queryset=KbCategory.objects.all(), required=False
+        label=_("Section"), queryset=KbCategory.objects.all(), required=False, empty_label="—"
     )
     visibility = forms.ChoiceField(
         label=_("Who reads it"),
