@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "zayavka.channels.web",
     "zayavka.channels.phone",
     "zayavka.channels.telegram",
+    "zayavka.kb",
     "zayavka.portal",
     "zayavka.workspace",
     "zayavka.audit",

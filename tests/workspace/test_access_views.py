@@ -33,7 +33,13 @@ def secret(agents: Agents) -> Ticket:
 def every_url(ticket: Ticket) -> list[str]:
     """Each workspace URL, with arguments that point at `ticket` and its file."""
     attachment = ticket.attachments.get()
-    samples = {"number": ticket.number, "slug": "mine", "pk": attachment.pk, "other": ticket.number}
+    samples = {
+        "number": ticket.number,
+        "slug": "mine",
+        "pk": attachment.pk,
+        "other": ticket.number,
+        "file_pk": attachment.pk,
+    }
     found = []
     for pattern in workspace_urls.urlpatterns:
         assert isinstance(pattern, URLPattern)

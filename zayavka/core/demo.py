@@ -25,6 +25,7 @@ from zayavka.accounts.models import (
     Team,
     User,
 )
+from zayavka.kb.actions.importing import load_articles
 from zayavka.sla.models import Calendar, SlaPlan, SlaTarget
 from zayavka.tickets import catalog
 from zayavka.tickets.actions import intake
@@ -54,6 +55,9 @@ def load_demo() -> None:
     _routing(teams)
     _clients()
     _tickets()
+    # The knowledge base's articles (zayavka/kb/demo/articles/), published, written by
+    # the demo's agent.
+    load_articles(by=User.objects.get(username="ivanova"))
 
 
 def _staff() -> dict[str, Team]:

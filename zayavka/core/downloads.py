@@ -1,14 +1,15 @@
 """Attachments as downloads: saved by the browser, never rendered in our origin.
 
-The workspace and the portal decide who may have a file; both send it through here.
+The workspace, the portal and the knowledge base decide who may have a file; all send
+it through here.
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
-
-from zayavka.tickets.models import Attachment
 
 # Types a browser shows as inert data. Anything else (HTML, SVG, XML, scripts …) is
 # sent as bytes: with Content-Disposition: attachment and nosniff it is saved, not run.
@@ -35,8 +36,15 @@ def download_type(content_type: str) -> str:
     return value if value in INERT_TYPES else "application/octet-stream"
 
 
+class StoredFile(Protocol):
+    """A file kept in storage: a ticket's attachment, a knowledge base article's file."""
+
+    storage_key: str
+    filename: str
+
+
 def attachment_response(
-    attachment: Attachment, content_type: str = "application/octet-stream"
+    attachment: StoredFile, content_type: str = "application/octet-stream"
 ) -> FileResponse:
     """The file as an attachment with headers that keep it inert (nosniff, a sandboxing
     CSP, private caching); Http404 when storage has lost it."""

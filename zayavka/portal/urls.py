@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zayavka.portal import account, mine, profile, views, webform
+from zayavka.portal import account, kb, mine, profile, views, webform
 
 app_name = "portal"
 urlpatterns = [
@@ -18,4 +18,10 @@ urlpatterns = [
     path("portal/files/<int:pk>/", mine.attachment, name="attachment"),
     path("portal/open/<str:token>/", mine.open_link, name="open"),
     path("portal/join/<int:pk>/", mine.decide_join, name="join"),
+    path("kb/", kb.index, name="kb"),
+    path("kb/c/<slug:slug>/", kb.category, name="kb-category"),
+    path("kb/suggest/", kb.suggest, name="kb-suggest"),
+    path("kb/files/<int:pk>/<str:name>", kb.file, name="kb-file"),
+    path("kb/<slug:slug>/", kb.article, name="kb-article"),
+    path("kb/<slug:slug>/feedback/", kb.feedback, name="kb-feedback"),
 ]

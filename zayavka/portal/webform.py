@@ -23,6 +23,7 @@ from zayavka.channels.web.receive import effective_policy, file_request
 from zayavka.channels.web.tokens import new_form_token
 from zayavka.core.clientip import client_ip
 from zayavka.portal.forms import HONEYPOT, RequestForm
+from zayavka.portal.visitors import note_request_filed
 from zayavka.tickets.actions.intake import Result
 from zayavka.tickets.models import Urgency
 from zayavka.tickets.models.ticket import format_ticket_number
@@ -132,6 +133,8 @@ def new_request(request: HttpRequest) -> HttpResponse:
     )
     if result.result not in {Result.CREATED, Result.DUPLICATE, Result.APPENDED}:
         log.error("web form: intake did not file the request", extra={"result": result.result})
+    elif result.result == Result.CREATED:
+        note_request_filed(request, result.ticket_id)
     return _to_thanks(request, result.ticket_number)
 
 

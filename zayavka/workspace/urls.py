@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from zayavka.workspace.auth import AgentAuthenticationForm, AgentLoginView
-from zayavka.workspace.views import files, joins, phone, queues, security, tickets, update
+from zayavka.workspace.views import files, joins, kb, phone, queues, security, tickets, update
 
 app_name = "workspace"
 urlpatterns = [
@@ -35,6 +35,7 @@ urlpatterns = [
     path("t/<int:number>/link/", tickets.link, name="link"),
     path("t/<int:number>/unlink/<int:other>/", tickets.unlink, name="unlink"),
     path("t/<int:number>/canned/", tickets.canned, name="canned"),
+    path("t/<int:number>/article/", tickets.insert_article, name="insert-article"),
     path("t/<int:number>/category/fields/", tickets.category_fields, name="category-fields"),
     path("t/<int:number>/presence/", tickets.presence, name="presence"),
     path("t/<int:number>/m/<int:pk>/abusive/", tickets.abusive, name="abusive"),
@@ -43,6 +44,14 @@ urlpatterns = [
     path("new/phone/callers/", phone.callers, name="phone-callers"),
     path("new/phone/fields/", phone.category_fields, name="phone-fields"),
     path("files/<int:pk>/", files.attachment, name="attachment"),
+    path("kb/", kb.article_list, name="kb"),
+    path("kb/new/", kb.new_article, name="kb-new"),
+    path("kb/failing/", kb.failing, name="kb-failing"),
+    path("kb/<int:pk>/", kb.edit_article, name="kb-edit"),
+    path("kb/<int:pk>/state/", kb.publish, name="kb-state"),
+    path("kb/<int:pk>/files/", kb.upload, name="kb-upload"),
+    path("kb/<int:pk>/files/<int:file_pk>/remove/", kb.remove_upload, name="kb-remove-file"),
+    path("kb/<int:pk>/v/<int:number>/", kb.version, name="kb-version"),
     path("joins/", joins.pending, name="joins"),
     path("security/", security.two_factor, name="two-factor"),
     path("joins/<int:pk>/decide/", joins.decide, name="join-decide"),

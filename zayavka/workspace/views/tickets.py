@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from zayavka.accounts.models import Channel, ContactAddress, User
+from zayavka.kb.models import Article
 from zayavka.tickets import access
 from zayavka.tickets.actions import assignment, lifecycle, relations
 from zayavka.tickets.actions import messages as thread
@@ -23,6 +24,7 @@ from zayavka.tickets.forms import CategoryAnswersForm
 from zayavka.tickets.models import Attachment, Message, StatusCategory, Ticket, TicketLink
 from zayavka.tickets.threads import thread_tickets
 from zayavka.tickets.uploads import MAX_TEXT
+from zayavka.workspace.articles import article_snippet, articles_for_ticket
 from zayavka.workspace.auth import agent_required
 from zayavka.workspace.forms import (
     AssignForm,
@@ -127,6 +129,7 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "links": _links(request, ticket),
         "has_abusive": any(m.is_abusive for m in thread),
         "canned": list(CannedResponse.objects.for_language(get_language() or "ru")),
+        "kb_articles": articles_for_ticket(ticket),
         "relations": RELATION_LABELS,
         "nearby": nearby(request.user, ticket),
     }
@@ -425,10 +428,32 @@ def canned(request: HttpRequest, number: int) -> HttpResponse:
             {"requester_name": ticket.requester.name, "ticket_number": ticket.display_number},
         )
         text = f"{typed.rstrip()}\n\n{filled}" if typed.strip() else filled
+    return _reply_box(request, ticket, text)
+
+
+def _reply_box(request: HttpRequest, ticket: Ticket, text: str) -> HttpResponse:
     form = MessageForm(prefix="reply", initial={"text": text[:MAX_TEXT]})
     if is_htmx(request):
         return HttpResponse(form["text"].as_widget())
     return _render(request, ticket, update_form=update_form(request, ticket, text[:MAX_TEXT]))
+
+
+@agent_required
+@require_GET
+def insert_article(request: HttpRequest, number: int) -> HttpResponse:
+    """The reply box with a public article added to what the agent had typed: its link
+    (`mode` "link") or its text and link ("text"), in the requester's language."""
+    ticket = _load(request, number, write=True)
+    typed = request.GET.get("reply-text", "")
+    chosen = request.GET.get("article", "")
+    article = Article.objects.public().filter(pk=chosen).first() if chosen.isdigit() else None
+    text = typed
+    if article is not None:
+        snippet = article_snippet(
+            article, request.GET.get("mode", "link"), ticket.requester.language or "ru"
+        )
+        text = f"{typed.rstrip()}\n\n{snippet}" if typed.strip() else snippet
+    return _reply_box(request, ticket, text)
 
 
 @agent_required
