@@ -79,6 +79,9 @@ class InboundMessage:
     message_id: str = ""
     # Machine mail (auto-replies, bounces, lists) never opens a ticket nor gets a reply.
     auto_generated: bool = False
+    # Only the subject reads like an auto-reply: a ticket all the same, but no automatic
+    # acknowledgement, which a real auto-responder would answer again.
+    auto_suspected: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
 
     def with_defaults(self) -> InboundMessage:

@@ -43,13 +43,16 @@ def escalation_contact() -> dict[str, str]:
 
 
 def notify_ticket_created(
-    ticket: Ticket, requester: Contact, *, in_reply_to: str, echo: bool
+    ticket: Ticket, requester: Contact, *, in_reply_to: str, echo: bool, acknowledge: bool = True
 ) -> None:
-    """The registration notice with the ticket number (R10), and the team's heads-up."""
+    """The registration notice with the ticket number (R10), and the team's heads-up.
+    ``acknowledge`` False leaves the requester's notice out (the team's stays)."""
     team = ticket.team
     notices.queue(
         [
-            notices.build(
+            None
+            if not acknowledge
+            else notices.build(
                 ticket=ticket,
                 audience=Audience.REQUESTER,
                 echo=echo,

@@ -74,6 +74,8 @@ def to_inbound(
         meta["bounce"] = True
     if loop:
         meta["zayavka_loop"] = True
+    if parsed.auto_reason or loop:
+        meta["auto_reason"] = _clean(parsed.auto_reason or "our own X-Zayavka-Loop header")[:300]
     for key in ("auto_submitted", "list_id", "precedence"):
         value = getattr(parsed, key)
         if value:
@@ -117,6 +119,7 @@ def to_inbound(
         cc=tuple(_clean(a) for a in parsed.cc),
         message_id=_clean(parsed.message_id),
         auto_generated=parsed.auto_generated or parsed.bounce or loop,
+        auto_suspected=parsed.auto_suspected and not loop,
         meta=meta,
     )
     if received_at is not None:

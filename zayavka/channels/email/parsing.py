@@ -19,7 +19,7 @@ from typing import Any
 
 from zayavka.channels.email.addresses import AddressList, parse_address_list, parse_message_id_list
 from zayavka.channels.email.charsets import DEFAULT_FALLBACKS, strip_nul, with_hint
-from zayavka.channels.email.classify import Signals, is_auto_generated, is_bounce
+from zayavka.channels.email.classify import Signals, auto_reply_subject, is_bounce, machine_reason
 from zayavka.channels.email.headers import clean_text, decode_header
 from zayavka.channels.email.htmltext import html_to_text, html_to_text_with_quote
 from zayavka.channels.email.mime import RAW_POLICY, ParsedAttachment, Walker, make_attachment
@@ -69,6 +69,10 @@ class ParsedEmail:
     html: str = ""
     attachments: list[ParsedAttachment] = field(default_factory=list)
     auto_generated: bool = False
+    # Why the headers mark it as machine mail ("" for a person's).
+    auto_reason: str = ""
+    # The subject alone reads like an auto-reply: not acknowledged, never dropped.
+    auto_suspected: bool = False
     bounce: bool = False
     defects: list[str] = field(default_factory=list)
     auto_submitted: str = ""
@@ -211,7 +215,7 @@ def _parse(raw: bytes, fallbacks: Sequence[str]) -> ParsedEmail:
         part_types=frozenset(walked.part_types),
     )
     bounce = is_bounce(bounce_signals)
-    auto = is_auto_generated(bounce_signals, bounce)
+    auto_reason = machine_reason(bounce_signals, bounce)
 
     message_ids = parse_message_id_list(msg.get("message-id"))
     unique_defects = list(dict.fromkeys(defects))[:MAX_DEFECTS]
@@ -235,7 +239,9 @@ def _parse(raw: bytes, fallbacks: Sequence[str]) -> ParsedEmail:
         reply_text=reply_text,
         html=html,
         attachments=walked.attachments,
-        auto_generated=auto,
+        auto_generated=bool(auto_reason),
+        auto_reason=auto_reason,
+        auto_suspected=not auto_reason and auto_reply_subject(subject),
         bounce=bounce,
         defects=unique_defects,
         auto_submitted=first("auto-submitted"),

@@ -248,6 +248,9 @@ def _finish(raw: RawInput, result: IntakeResult, *, replay: bool = False) -> Int
     # The envelope (the whole text, maybe large) was just inserted; only a replay
     # changes it, with the attempts and the reason.
     changed = ["state", "ticket", "processed_at"]
+    if result.reason and not replay:
+        raw.reason = result.reason[:4000]
+        changed.append("reason")
     raw.save(update_fields=[*changed, "attempts", "reason", "envelope"] if replay else changed)
     return replace(result, raw_id=raw.pk)
 
@@ -320,7 +323,8 @@ def _machine_mail(message: InboundMessage, raw: RawInput) -> IntakeResult:
     numbers = [n for n in map(ticket_number_from_message_id, message.reply.message_ids) if n]
     target = Ticket.objects.filter(number=numbers[0]).first() if numbers else None
     if target is None:
-        return IntakeResult(Result.IGNORED)
+        why = str(message.meta.get("auto_reason") or "machine mail")
+        return IntakeResult(Result.IGNORED, reason=f"machine mail, not about a ticket: {why}")
     _add_inbound(target, message, raw, None, kind=Message.Kind.SYSTEM)
     return IntakeResult(Result.APPENDED, ticket_number=target.number, ticket_id=target.pk)
 
@@ -416,6 +420,7 @@ def _open(
         contact,
         in_reply_to=message.message_id,
         echo=verification != Verification.NONE,
+        acknowledge=not message.auto_suspected,
     )
     _add_inbound(ticket, message, raw, contact)
     if follow_up_of is not None:
@@ -439,6 +444,8 @@ def _add_inbound(
         meta["cc"] = list(message.cc)
     if message.auto_generated:
         meta["auto_generated"] = True
+    if message.auto_suspected:
+        meta["auto_suspected"] = True
     # The channel policy of the ticket's contract (R9): files it does not admit are
     # stored and flagged, out of the thread, and the sender is told once.
     rules = policy_for(ticket.contract, message.channel) if message.attachments else None
