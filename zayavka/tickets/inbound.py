@@ -82,6 +82,8 @@ class InboundMessage:
     # Only the subject reads like an auto-reply: a ticket all the same, but no automatic
     # acknowledgement, which a real auto-responder would answer again.
     auto_suspected: bool = False
+    # A bounce: the addresses our mail failed to reach, as the report names them.
+    failed_recipients: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
 
     def with_defaults(self) -> InboundMessage:
@@ -99,6 +101,7 @@ class InboundMessage:
         ]
         data["reply"]["message_ids"] = list(self.reply.message_ids)
         data["cc"] = list(self.cc)
+        data["failed_recipients"] = list(self.failed_recipients)
         return data
 
     @classmethod
@@ -114,5 +117,6 @@ class InboundMessage:
             InboundAttachment(**att) for att in values.get("attachments", ())
         )
         values["cc"] = tuple(values.get("cc", ()))
+        values["failed_recipients"] = tuple(values.get("failed_recipients", ()))
         values["received_at"] = datetime.fromisoformat(values["received_at"])
         return cls(**values)

@@ -127,7 +127,7 @@ def test_a_bounce_of_our_notification_becomes_a_note_on_its_ticket(world: World)
     number = deliver(raw_mail())["ticket"]
     bounce = BOUNCE.replace(
         b"MIME-Version", f"References: <{make_message_id(number)}>\r\nMIME-Version".encode()
-    )
+    ).replace(b"nobody@romashka.ru", b"o.smirnov@romashka.ru")  # our notice to the requester
     assert deliver(bounce) == {"result": "appended", "ticket": number}
     note = Ticket.objects.get().messages.last()
     assert note is not None and note.kind == Message.Kind.SYSTEM

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from tests.channels.email.mailbuilder import raw_mail
 from tests.factories import World
 from zayavka.tickets.models import Message, Outbox, RawInput, Ticket
+from zayavka.tickets.threading import make_message_id
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +95,65 @@ def test_the_quarantine_command_lists_ignored_mail(world: World) -> None:
     (row,) = [json.loads(line) for line in out.getvalue().splitlines()]
     assert row["external_id"] == "m1@mail.romashka.ru"
     assert row["reason"] == "machine mail, not about a ticket: Precedence: auto_reply"
+
+
+# --- 6. Machine mail is held to the participant check ----------------------------------
+
+
+def _dsn(final_recipient: str, number: int) -> bytes:
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\r\n"
+        "To: support@desk.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: <bounce-{final_recipient}@mx.example.net>\r\n"
+        f"References: <{make_message_id(number)}>\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
+        "--B\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you...\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.net\r\n\r\n"
+        f"Final-Recipient: rfc822; {final_recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "--B--\r\n"
+    ).encode()
+
+
+def test_an_auto_reply_from_a_stranger_is_not_appended_to_a_ticket(world: World) -> None:
+    number = deliver(raw_mail())["ticket"]
+    forged = raw_mail(
+        "Вас взломали, перейдите по ссылке",
+        from_="Robot <robot@attacker.example>",
+        subject="Automatic reply",
+        message_id="<x1@attacker.example>",
+        headers={"In-Reply-To": f"<{make_message_id(number)}>", "Auto-Submitted": "auto-replied"},
+    )
+    assert deliver(forged) == {"result": "ignored", "ticket": None}
+    assert Ticket.objects.get(number=number).messages.count() == 1
+    raw = RawInput.objects.get(external_id="x1@attacker.example")
+    assert "does not take part" in raw.reason
+
+
+def test_the_requesters_own_auto_reply_is_a_note_on_the_ticket(world: World) -> None:
+    number = deliver(raw_mail())["ticket"]
+    ooo = raw_mail(
+        "Я в отпуске до понедельника.",
+        subject="Автоответ",
+        message_id="<ooo1@mail.romashka.ru>",
+        headers={"In-Reply-To": f"<{make_message_id(number)}>", "Auto-Submitted": "auto-replied"},
+    )
+    assert deliver(ooo) == {"result": "appended", "ticket": number}
+    note = Ticket.objects.get(number=number).messages.last()
+    assert note is not None and note.kind == Message.Kind.SYSTEM
+
+
+def test_a_bounce_counts_when_it_reports_on_a_participant_address(world: World) -> None:
+    number = deliver(raw_mail())["ticket"]
+    assert deliver(_dsn("o.smirnov@romashka.ru", number)) == {
+        "result": "appended",
+        "ticket": number,
+    }
+    assert deliver(_dsn("someone@attacker.example", number)) == {
+        "result": "ignored",
+        "ticket": None,
+    }
+    assert Ticket.objects.get(number=number).messages.count() == 2

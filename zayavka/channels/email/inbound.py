@@ -120,11 +120,34 @@ def to_inbound(
         message_id=_clean(parsed.message_id),
         auto_generated=parsed.auto_generated or parsed.bounce or loop,
         auto_suspected=parsed.auto_suspected and not loop,
+        failed_recipients=failed_recipients(parsed) if parsed.bounce else (),
         meta=meta,
     )
     if received_at is not None:
         message = replace(message, received_at=received_at)
     return message
+
+
+_RECIPIENT_RE = re.compile(
+    rb"(?im)^(?:final|original)-recipient[ \t]*:[ \t]*rfc822[ \t]*;[ \t]*<?([^\s<>;]+@[^\s<>;]+)>?"
+)
+MAX_FAILED_RECIPIENTS = 10
+
+
+def failed_recipients(parsed: ParsedEmail) -> tuple[str, ...]:
+    """Whom a bounce says our mail did not reach: the delivery-status parts'
+    Final-/Original-Recipient fields, and X-Failed-Recipients; lower-cased, no repeats."""
+    found: dict[str, None] = {}
+    for value in parsed.failed_recipient_headers:
+        for address in value.split(","):
+            if "@" in address:
+                found.setdefault(_clean(address).strip().strip("<>").lower(), None)
+    for att in parsed.attachments:
+        if att.content_type in ("message/delivery-status", "message/global-delivery-status"):
+            for match in _RECIPIENT_RE.finditer(att.content[:200_000]):
+                address = match.group(1).decode("utf-8", "replace")
+                found.setdefault(_clean(address).lower(), None)
+    return tuple(found)[:MAX_FAILED_RECIPIENTS]
 
 
 def has_loop_header(raw: bytes) -> bool:

@@ -80,6 +80,7 @@ class ParsedEmail:
     precedence: str = ""
     x_loop: str = ""
     authentication_results: list[str] = field(default_factory=list)
+    failed_recipient_headers: list[str] = field(default_factory=list)
 
 
 def _strip_preamble(raw: bytes) -> bytes:
@@ -249,6 +250,7 @@ def _parse(raw: bytes, fallbacks: Sequence[str]) -> ParsedEmail:
         precedence=first("precedence"),
         x_loop=first("x-loop"),
         authentication_results=kept.get("authentication-results", []),
+        failed_recipient_headers=kept.get("x-failed-recipients", []),
     )
 
 

@@ -25,7 +25,7 @@ from zayavka.tickets.actions.messages import add_message
 from zayavka.tickets.actions.relations import link_tickets
 from zayavka.tickets.actions.tickets import change_status, open_ticket
 from zayavka.tickets.identify import create_contact, find_contact, identify_client
-from zayavka.tickets.inbound import InboundMessage
+from zayavka.tickets.inbound import InboundMessage, Sender
 from zayavka.tickets.models import (
     Category,
     EventKind,
@@ -309,22 +309,37 @@ def _thread_target(message: InboundMessage, contact: Contact | None) -> Ticket |
         return None
     while candidate.merged_into_id is not None:
         candidate = tickets.get(pk=candidate.merged_into_id)
-    if contact is not None and (
-        candidate.requester_id == contact.pk
-        or candidate.participants.filter(pk=contact.pk).exists()
-    ):
-        return candidate
-    return candidate.pk
+    return candidate if _takes_part(candidate, contact) else candidate.pk
+
+
+def _takes_part(ticket: Ticket, contact: Contact | None) -> bool:
+    """The sender is the ticket's requester or one of its participants: only then may
+    their mail land in it."""
+    return contact is not None and (
+        ticket.requester_id == contact.pk or ticket.participants.filter(pk=contact.pk).exists()
+    )
 
 
 def _machine_mail(message: InboundMessage, raw: RawInput) -> IntakeResult:
     """Auto-replies and bounces: a system note on the ticket whose mail they answer, else
-    ignored. Only our signed Message-IDs count: anyone can write a number in a subject."""
+    ignored. Only our signed Message-IDs count: anyone can write a number in a subject.
+    And, as for a person's reply, only from someone who takes part in the ticket (or a
+    bounce of our mail to such a person): a stranger who learnt a Message-ID writes
+    nothing into the ticket."""
     numbers = [n for n in map(ticket_number_from_message_id, message.reply.message_ids) if n]
     target = Ticket.objects.filter(number=numbers[0]).first() if numbers else None
     if target is None:
         why = str(message.meta.get("auto_reason") or "machine mail")
         return IntakeResult(Result.IGNORED, reason=f"machine mail, not about a ticket: {why}")
+    while target.merged_into_id is not None:
+        target = Ticket.objects.get(pk=target.merged_into_id)
+    senders = [message.sender, *(Sender(email=a) for a in message.failed_recipients)]
+    if not any(_takes_part(target, find_contact(s)) for s in senders):
+        return IntakeResult(
+            Result.IGNORED,
+            reason=f"machine mail from someone who does not take part in ticket "
+            f"{target.display_number}",
+        )
     _add_inbound(target, message, raw, None, kind=Message.Kind.SYSTEM)
     return IntakeResult(Result.APPENDED, ticket_number=target.number, ticket_id=target.pk)
 
