@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from tests.channels.email.mailbuilder import raw_mail
 from tests.factories import World
@@ -157,3 +157,42 @@ def test_a_bounce_counts_when_it_reports_on_a_participant_address(world: World) 
         "ticket": None,
     }
     assert Ticket.objects.get(number=number).messages.count() == 2
+
+
+# --- 8. `mail deliver` refuses an oversized message before reading it all -------------
+
+
+class CountingStream(io.BytesIO):
+    """Standard input that remembers the largest read asked of it."""
+
+    largest = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.largest = max(self.largest, len(data))
+        return data
+
+
+def test_a_message_over_the_limit_is_refused_permanently_and_not_kept(
+    world: World, settings: Any
+) -> None:
+    settings.ZAYAVKA_MAIL_MAX_BYTES = 100_000
+    big = raw_mail("x" * 300_000)
+    stream = CountingStream(big)
+    out = io.StringIO()
+    with pytest.raises(CommandError) as info:
+        call_command("mail", "deliver", stdin=stream, stdout=out)
+    assert info.value.returncode == 65  # EX_DATAERR: the MTA bounces it, never retries
+    assert json.loads(out.getvalue()) == {
+        "result": "refused",
+        "ticket": None,
+        "reason": "message larger than 100000 bytes",
+    }
+    assert stream.largest <= 100_001  # never held the whole message
+    assert not RawInput.objects.exists() and not Ticket.objects.exists()
+
+
+def test_a_message_at_the_limit_is_stored(world: World, settings: Any) -> None:
+    raw = raw_mail("x" * 1000)
+    settings.ZAYAVKA_MAIL_MAX_BYTES = len(raw)
+    assert deliver(raw)["result"] == "created"

@@ -14,7 +14,6 @@ import email.utils
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import Message
-from email.parser import BytesParser
 from typing import Any
 
 from zayavka.channels.email.addresses import AddressList, parse_address_list, parse_message_id_list
@@ -22,7 +21,7 @@ from zayavka.channels.email.charsets import DEFAULT_FALLBACKS, strip_nul, with_h
 from zayavka.channels.email.classify import Signals, auto_reply_subject, is_bounce, machine_reason
 from zayavka.channels.email.headers import clean_text, decode_header
 from zayavka.channels.email.htmltext import html_to_text, html_to_text_with_quote
-from zayavka.channels.email.mime import RAW_POLICY, ParsedAttachment, Walker, make_attachment
+from zayavka.channels.email.mime import ParsedAttachment, Walker, make_attachment, parse_bytes
 from zayavka.channels.email.quotes import extract_reply
 
 __all__ = ["ParsedAttachment", "ParsedEmail", "parse_message", "to_json_dict"]
@@ -183,7 +182,7 @@ def _declared_charset(msg: Message) -> str | None:
 
 def _parse(raw: bytes, fallbacks: Sequence[str]) -> ParsedEmail:
     defects: list[str] = []
-    msg = BytesParser(policy=RAW_POLICY).parsebytes(_strip_preamble(raw))
+    msg = parse_bytes(_strip_preamble(raw))
     fallbacks = with_hint(fallbacks, _declared_charset(msg))
 
     subject_h = decode_header(msg.get("subject"), fallbacks)

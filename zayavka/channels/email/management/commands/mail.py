@@ -1,7 +1,9 @@
 """`zayavka mail deliver|parse|listen`: the email channel's ways in, and its debugger.
 
 - ``mail deliver``: the MTA pipe. The raw message on stdin; exit 0 once it is stored,
-  75 (EX_TEMPFAIL) when it is not, so the MTA retries. One JSON line on stdout.
+  75 (EX_TEMPFAIL) when it is not, so the MTA retries, 65 (EX_DATAERR) when it is
+  refused for good (larger than ``ZAYAVKA_MAIL_MAX_BYTES``), so the MTA bounces it.
+  One JSON line on stdout.
 - ``mail parse FILE... [--json]``: what the parser makes of each file.
 - ``mail listen [--lmtp|--smtp] [--host H] [--port N]``: the LMTP/SMTP listener.
 - ``mail poll [--mailbox NAME] [--forever]``: fetch from the IMAP mailboxes configured
@@ -27,6 +29,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 # Exit status when the message is not stored: sysexits.h EX_TEMPFAIL, "try again later".
 EX_TEMPFAIL = 75
+# A message refused for good (sysexits.h EX_DATAERR): the MTA bounces it, never retries.
+EX_DATAERR = 65
+_DRAIN_CHUNK = 64 * 1024
 DEFAULT_DELIVER_TIMEOUT = 120.0
 
 
@@ -94,7 +99,10 @@ class Command(BaseCommand):
         listen.add_argument("--host", help="default: from ZAYAVKA_LMTP_ADDRESS")
         listen.add_argument("--port", type=int, help="default: from ZAYAVKA_LMTP_ADDRESS")
         listen.add_argument(
-            "--max-size", type=int, default=50 * 1024 * 1024, help="bytes; larger: 552"
+            "--max-size",
+            type=int,
+            default=None,
+            help="bytes; larger: 552 (default: ZAYAVKA_MAIL_MAX_BYTES)",
         )
         listen.add_argument("--workers", type=int, default=4, help="intake threads")
         poll = sub.add_parser("poll", help="fetch new mail from the IMAP mailboxes")
@@ -120,11 +128,21 @@ class Command(BaseCommand):
             self._listen(options)
 
     def _deliver(self, stream: BinaryIO, timeout: float) -> None:
+        limit: int = settings.ZAYAVKA_MAIL_MAX_BYTES
+        # One read, bounded: the message's bytes are held once, and an oversized one
+        # never whole (the rest is drained unkept, so that the MTA sees no broken pipe).
+        raw = stream.read(limit + 1)
+        if len(raw) > limit:
+            del raw
+            while stream.read(_DRAIN_CHUNK):
+                pass
+            reason = f"message larger than {limit} bytes"
+            self.stdout.write(json.dumps({"result": "refused", "ticket": None, "reason": reason}))
+            raise CommandError(f"message refused: {reason}", returncode=EX_DATAERR)
         try:
             with _time_limit(timeout):
                 from zayavka.channels.email.deliver import deliver
 
-                raw = stream.read()
                 result = deliver(raw)
         except BaseException as exc:  # whatever it was, the message is not stored
             if isinstance(exc, SystemExit):
@@ -166,7 +184,7 @@ class Command(BaseCommand):
             options["host"] or default_host,
             default_port if options["port"] is None else options["port"],
             protocol=options["protocol"],
-            max_bytes=options["max_size"],
+            max_bytes=options["max_size"] or settings.ZAYAVKA_MAIL_MAX_BYTES,
             workers=options["workers"],
         )
         # aiosmtpd logs every connection at INFO: too chatty for a mail server's log.
