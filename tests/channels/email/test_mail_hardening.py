@@ -196,3 +196,24 @@ def test_a_message_at_the_limit_is_stored(world: World, settings: Any) -> None:
     raw = raw_mail("x" * 1000)
     settings.ZAYAVKA_MAIL_MAX_BYTES = len(raw)
     assert deliver(raw)["result"] == "created"
+
+
+# --- 5. An over-long sender address is refused into quarantine, with the reason ------
+
+
+def test_a_sender_address_over_320_characters_is_quarantined_with_the_reason(
+    world: World,
+) -> None:
+    long_address = "a" * 400 + "@romashka.ru"
+    result = deliver(raw_mail(from_=f"Robot <{long_address}>", message_id="<long@x>"))
+    assert result == {"result": "quarantined", "ticket": None}
+    raw = RawInput.objects.get()
+    assert raw.reason == "sender address longer than 320 characters"
+    assert not Ticket.objects.exists()
+
+
+def test_an_address_of_exactly_320_characters_is_filed(world: World) -> None:
+    address = "b" * (320 - len("@romashka.ru")) + "@romashka.ru"
+    result = deliver(raw_mail(from_=f"<{address}>", message_id="<edge@x>"))
+    assert result["result"] == "created"
+    assert Ticket.objects.get().requester.email == address

@@ -106,7 +106,7 @@ def receive(message: InboundMessage) -> IntakeResult:
         if not processing:
             raise
         failure = exc
-    reason = f"{failure.__class__.__name__}: {failure}"[:4000]
+    reason = _reason(failure)
     try:
         with transaction.atomic():
             raw = _new_raw(message, blob_key, sha256, envelope, RawInput.State.QUARANTINED, reason)
@@ -118,6 +118,12 @@ def receive(message: InboundMessage) -> IntakeResult:
         extra={"raw": raw.pk, "channel": message.channel},
     )
     return IntakeResult(Result.QUARANTINED, raw_id=raw.pk, reason=reason)
+
+
+def _reason(failure: Exception) -> str:
+    if isinstance(failure, Refused):
+        return str(failure)[:4000]
+    return f"{failure.__class__.__name__}: {failure}"[:4000]
 
 
 def _new_raw(
@@ -226,7 +232,7 @@ def _process_or_quarantine(
         with transaction.atomic():
             return _finish(raw, _process(message, raw), replay=replay)
     except Exception as exc:
-        reason = f"{exc.__class__.__name__}: {exc}"[:4000]
+        reason = _reason(exc)
         log.exception(
             "intake failed; input quarantined", extra={"raw": raw.pk, "channel": message.channel}
         )
@@ -255,11 +261,23 @@ def _finish(raw: RawInput, result: IntakeResult, *, replay: bool = False) -> Int
     return replace(result, raw_id=raw.pk)
 
 
+class Refused(Exception):
+    """An input intake will not process as it is; it is quarantined with this reason."""
+
+
+# The longest address a contact keeps (`ContactAddress.value`); RFC 5321 allows 254.
+MAX_ADDRESS = 320
+
+
 # Channels where the sender's address is only claimed, never shown to be theirs.
 UNPROVEN_CHANNELS = frozenset({Channel.PHONE, Channel.WEB})
 
 
 def _process(message: InboundMessage, raw: RawInput) -> IntakeResult:
+    sender = message.sender
+    if max(len(sender.email), len(sender.phone), len(sender.telegram_id)) > MAX_ADDRESS:
+        # Cut short, two such addresses would be one contact: refuse instead.
+        raise Refused(f"sender address longer than {MAX_ADDRESS} characters")
     if message.auto_generated:
         return _machine_mail(message, raw)
     contact = find_contact(message.sender)
