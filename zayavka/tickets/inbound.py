@@ -8,6 +8,7 @@ what the channel saw.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,9 @@ from typing import Any
 from django.utils import timezone
 
 MAX_SUBJECT = 500
+# The longest external id kept as it is; a longer one is keyed on its hash (no cut, which
+# would make two ids sharing their first 500 characters one).
+MAX_EXTERNAL_ID = 500
 
 
 @dataclass(frozen=True)
@@ -89,8 +93,10 @@ class InboundMessage:
     def with_defaults(self) -> InboundMessage:
         """Fill what intake relies on: an external id, a bounded subject."""
         external_id = self.external_id or "sha256:" + hashlib.sha256(self.raw).hexdigest()
+        if len(external_id) > MAX_EXTERNAL_ID:
+            external_id = "id-sha256:" + hashlib.sha256(external_id.encode()).hexdigest()
         subject = " ".join(self.subject.split())[:MAX_SUBJECT]
-        return replace(self, external_id=external_id[:500], subject=subject)
+        return replace(self, external_id=external_id, subject=subject)
 
     def to_envelope(self) -> dict[str, Any]:
         data = asdict(self)
@@ -103,6 +109,11 @@ class InboundMessage:
         data["cc"] = list(self.cc)
         data["failed_recipients"] = list(self.failed_recipients)
         return data
+
+    def content_digest(self) -> str:
+        """What makes two inputs the same message, whatever route they took (trace headers
+        differ): see ``content_digest``. Attachments must be stored (their sha256 set)."""
+        return content_digest(self.to_envelope())
 
     @classmethod
     def from_envelope(cls, data: dict[str, Any], raw: bytes) -> InboundMessage:
@@ -120,3 +131,19 @@ class InboundMessage:
         values["failed_recipients"] = tuple(values.get("failed_recipients", ()))
         values["received_at"] = datetime.fromisoformat(values["received_at"])
         return cls(**values)
+
+
+def content_digest(envelope: dict[str, Any]) -> str:
+    """A hash of an input's content as its envelope keeps it: the sender, subject, text,
+    HTML and the attachments' hashes."""
+    sender = envelope.get("sender") or {}
+    parts = [
+        sender.get("email", ""),
+        sender.get("phone", ""),
+        sender.get("telegram_id", ""),
+        envelope.get("subject", ""),
+        envelope.get("text", ""),
+        envelope.get("html", ""),
+        [att.get("sha256", "") for att in envelope.get("attachments") or ()],
+    ]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from tests.channels.email.mailbuilder import raw_mail
 from tests.factories import World
-from zayavka.tickets.models import Message, Outbox, RawInput, Ticket
+from zayavka.tickets.models import EventKind, Message, Outbox, RawInput, Ticket
 from zayavka.tickets.threading import make_message_id
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +217,39 @@ def test_an_address_of_exactly_320_characters_is_filed(world: World) -> None:
     result = deliver(raw_mail(from_=f"<{address}>", message_id="<edge@x>"))
     assert result["result"] == "created"
     assert Ticket.objects.get().requester.email == address
+
+
+# --- 2. Dedupe on Message-ID and content -----------------------------------------------
+
+
+def test_the_same_message_again_is_a_duplicate_even_through_another_route(world: World) -> None:
+    first = deliver(raw_mail())
+    assert deliver(raw_mail()) == {"result": "duplicate", "ticket": first["ticket"]}
+    relayed = raw_mail(top=["Received: from mx2.example.net by desk; Mon, 16 Nov 2026 10:01"])
+    assert deliver(relayed) == {"result": "duplicate", "ticket": first["ticket"]}
+    assert Message.objects.count() == 1
+
+
+def test_a_different_message_reusing_a_known_message_id_is_stored_and_flagged(
+    world: World,
+) -> None:
+    first = deliver(raw_mail("Сайт не открывается.", message_id="<same@mail.romashka.ru>"))
+    other = raw_mail("Не работает почта.", subject="Почта", message_id="<same@mail.romashka.ru>")
+    second = deliver(other)
+    assert second["result"] == "created" and second["ticket"] != first["ticket"]
+    ticket = Ticket.objects.get(number=second["ticket"])
+    assert ticket.messages.get().text == "Не работает почта."
+    assert ticket.is_flagged and "Message-ID" in ticket.flag_reason
+    assert ticket.events.filter(kind=EventKind.FLAGGED).exists()
+    # That second message delivered again is now a plain duplicate.
+    assert deliver(other) == {"result": "duplicate", "ticket": second["ticket"]}
+    assert Message.objects.count() == 2
+
+
+def test_message_ids_longer_than_500_characters_do_not_collide(world: World) -> None:
+    stem = "x" * 600
+    one = deliver(raw_mail("Первое", message_id=f"<{stem}1@mail.romashka.ru>"))
+    two = deliver(raw_mail("Второе", subject="Другое", message_id=f"<{stem}2@mail.romashka.ru>"))
+    assert one["result"] == two["result"] == "created"
+    assert not Ticket.objects.filter(is_flagged=True).exists()
+    assert all(len(r.external_id) <= 500 for r in RawInput.objects.all())

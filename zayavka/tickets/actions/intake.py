@@ -9,6 +9,7 @@ quarantine with the reason, to be replayed with `zayavka quarantine retry`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -21,11 +22,12 @@ from zayavka.accounts.models import Channel, Contact
 from zayavka.core.storage import read_blob, store_blob
 from zayavka.tickets import catalog, notifications, routing
 from zayavka.tickets.actions.assignment import route_and_assign
+from zayavka.tickets.actions.events import lock_ticket, record_event
 from zayavka.tickets.actions.messages import add_message
 from zayavka.tickets.actions.relations import link_tickets
 from zayavka.tickets.actions.tickets import change_status, open_ticket
 from zayavka.tickets.identify import create_contact, find_contact, identify_client
-from zayavka.tickets.inbound import InboundMessage, Sender
+from zayavka.tickets.inbound import MAX_EXTERNAL_ID, InboundMessage, Sender, content_digest
 from zayavka.tickets.models import (
     Category,
     EventKind,
@@ -65,6 +67,9 @@ class IntakeResult:
         return {"result": self.result, "ticket": self.ticket_number}
 
 
+# In a message's meta: the external id it shared with a different, earlier message.
+REUSED_ID = "reused_external_id"
+
 # Channels whose raw bytes can be parsed again register here, so that inputs the
 # channel itself could not read can be replayed from quarantine after a fix.
 RAW_PARSERS: dict[str, Callable[[bytes, str], InboundMessage]] = {}
@@ -100,7 +105,7 @@ def receive(message: InboundMessage) -> IntakeResult:
         return result
     except IntegrityError as exc:
         if not processing:
-            return _duplicate(message, exc)
+            return _duplicate(message, exc, sha256)
         failure: Exception = exc
     except Exception as exc:
         if not processing:
@@ -111,7 +116,7 @@ def receive(message: InboundMessage) -> IntakeResult:
         with transaction.atomic():
             raw = _new_raw(message, blob_key, sha256, envelope, RawInput.State.QUARANTINED, reason)
     except IntegrityError as exc:
-        return _duplicate(message, exc)  # a copy delivered meanwhile got in first
+        return _duplicate(message, exc, sha256)  # a copy delivered meanwhile got in first
     log.error(
         "intake failed; input quarantined",
         exc_info=failure,
@@ -147,9 +152,13 @@ def _new_raw(
     )
 
 
-def _duplicate(message: InboundMessage, error: IntegrityError) -> IntakeResult:
+def _duplicate(message: InboundMessage, error: IntegrityError, sha256: str) -> IntakeResult:
     """What became of the stored copy of an input received again; ``error`` (the failed
-    insert's) is raised when there is no such copy."""
+    insert's) is raised when there is no such copy.
+
+    The same bytes, or the same content through another route, is a duplicate. A
+    different message under a known id (a reused or forged Message-ID) is not dropped:
+    it is received under a key of its own, and its ticket is flagged."""
     existing = (
         RawInput.objects.filter(channel=message.channel, external_id=message.external_id)
         .select_related("ticket")
@@ -157,6 +166,19 @@ def _duplicate(message: InboundMessage, error: IntegrityError) -> IntakeResult:
     )
     if existing is None:
         raise error
+    same = existing.sha256 == sha256 or (
+        bool(existing.envelope) and content_digest(existing.envelope) == message.content_digest()
+    )
+    if not same and REUSED_ID not in message.meta:
+        digest = message.content_digest()
+        own_key = f"reused:{hashlib.sha256(message.external_id.encode()).hexdigest()}:{digest}"
+        return receive(
+            replace(
+                message,
+                external_id=own_key,
+                meta={**message.meta, REUSED_ID: message.external_id[:MAX_EXTERNAL_ID]},
+            )
+        )
     return IntakeResult(
         Result.DUPLICATE,
         ticket_number=existing.ticket.number if existing.ticket else None,
@@ -274,6 +296,30 @@ UNPROVEN_CHANNELS = frozenset({Channel.PHONE, Channel.WEB})
 
 
 def _process(message: InboundMessage, raw: RawInput) -> IntakeResult:
+    result = _file(message, raw)
+    if result.ticket_id is not None and REUSED_ID in message.meta:
+        _flag(
+            result.ticket_id,
+            "a different message reused a known Message-ID",
+            {"reused_id": message.meta[REUSED_ID][:300]},
+            channel=message.channel,
+        )
+    return result
+
+
+def _flag(ticket_id: int, reason: str, data: dict[str, Any], *, channel: str) -> None:
+    """Flag the ticket for the desk's attention: the mark on its page, a FLAGGED event."""
+    ticket = Ticket.objects.get(pk=ticket_id)
+    lock_ticket(ticket)
+    if reason not in ticket.flag_reason:
+        joined = f"{ticket.flag_reason}; {reason}" if ticket.flag_reason else reason
+        ticket.is_flagged = True
+        ticket.flag_reason = joined[:300]
+        ticket.save(update_fields=["is_flagged", "flag_reason"])
+    record_event(ticket, EventKind.FLAGGED, data={"reason": reason, **data}, channel=channel)
+
+
+def _file(message: InboundMessage, raw: RawInput) -> IntakeResult:
     sender = message.sender
     if max(len(sender.email), len(sender.phone), len(sender.telegram_id)) > MAX_ADDRESS:
         # Cut short, two such addresses would be one contact: refuse instead.
