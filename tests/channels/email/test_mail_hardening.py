@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
 
 from tests.channels.email.mailbuilder import raw_mail
 from tests.factories import World
+from tests.personas import Agents
+from zayavka.tickets import sanitize
+from zayavka.tickets.actions import intake
 from zayavka.tickets.models import EventKind, Message, Outbox, RawInput, Ticket
 from zayavka.tickets.threading import make_message_id
 
@@ -253,3 +259,95 @@ def test_message_ids_longer_than_500_characters_do_not_collide(world: World) -> 
     assert one["result"] == two["result"] == "created"
     assert not Ticket.objects.filter(is_flagged=True).exists()
     assert all(len(r.external_id) <= 500 for r in RawInput.objects.all())
+
+
+# --- 1. Deeply nested or huge HTML: bounded, stored as text, original kept -------------
+
+
+def html_mail(html: str, message_id: str = "<nest@mail.romashka.ru>") -> bytes:
+    head = (
+        "From: Олег Смирнов <o.smirnov@romashka.ru>\r\nTo: support@desk.example\r\n"
+        f"Subject: Вложенная вёрстка\r\nMessage-ID: {message_id}\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n\r\n"
+    )
+    return (head + html).encode()
+
+
+def nested_divs(depth: int, text: str = "Сайт не работает") -> str:
+    return "<div>" * depth + text + "</div>" * depth
+
+
+def test_a_megabyte_of_nested_divs_is_stored_as_text_with_the_original_attached(
+    world: World,
+) -> None:
+    html = nested_divs(100_000)  # 1.1 MB: it took 30 s to sanitise in the transaction
+    result = deliver(html_mail(html))
+    assert result["result"] == "created"
+    message = Ticket.objects.get(number=result["ticket"]).messages.get()
+    assert message.html == "" and "Сайт не работает" in message.text
+    original = message.attachments.get(filename="message.html")
+    assert original.content_type == "text/html" and original.size == len(html.encode())
+    assert "HTML larger than 1000000 characters" in message.meta["defects"][0]
+
+
+def test_html_nested_deeper_than_the_limit_is_text_even_when_small(world: World) -> None:
+    html = nested_divs(5_000)  # 55 kB
+    message = Ticket.objects.get(number=deliver(html_mail(html))["ticket"]).messages.get()
+    assert message.html == "" and message.text == "Сайт не работает"
+    assert message.attachments.get().filename == "message.html"
+    assert "HTML nested deeper than 200 elements" in message.meta["defects"][0]
+
+
+def test_ordinary_html_is_stored_sanitised(world: World) -> None:
+    html = "<p>Сайт <b>не работает</b></p><script>alert(1)</script>" + nested_divs(30)
+    result = deliver(html_mail(html))
+    message = Ticket.objects.get(number=result["ticket"]).messages.get()
+    assert "<b>не работает</b>" in message.html and "script" not in message.html
+    assert not message.attachments.exists()
+
+
+def test_html_is_sanitised_before_the_intake_transaction(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    depth_at_call: list[int] = []
+    clean = sanitize.nh3.clean
+
+    def spy(html: str, **kwargs: Any) -> str:
+        depth_at_call.append(len(connection.savepoint_ids))
+        return clean(html, **kwargs)
+
+    monkeypatch.setattr(sanitize.nh3, "clean", spy)
+    outside = len(connection.savepoint_ids)  # the test's own transaction, if any
+    deliver(html_mail("<p>Сайт <b>не работает</b></p>"))
+    assert depth_at_call == [outside]
+
+
+def test_the_ticket_page_shows_stored_html_without_sanitising_it_again(
+    agents: Agents, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = deliver(html_mail("<p>Сайт <b>не работает</b></p>"))
+    calls: list[str] = []
+
+    def spy(html: str, **kwargs: Any) -> str:
+        calls.append(html)
+        return html
+
+    monkeypatch.setattr(sanitize.nh3, "clean", spy)
+    client.force_login(agents.anna)
+    response = client.get(f"/desk/t/{result['ticket']}/")
+    assert response.status_code == 200
+    assert "Сайт <b>не работает</b>" in response.content.decode()
+    assert calls == []
+
+
+def test_a_delivery_that_cannot_finish_in_time_is_quarantined_not_retried(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def stuck(message: Any) -> None:
+        time.sleep(10)
+
+    monkeypatch.setattr(intake, "receive", stuck)
+    assert deliver(raw_mail(), "--timeout", "0.3") == {"result": "quarantined", "ticket": None}
+    raw = RawInput.objects.get()
+    assert raw.state == RawInput.State.QUARANTINED
+    assert raw.reason == "not processed within 0.3 s"

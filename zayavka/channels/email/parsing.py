@@ -21,8 +21,15 @@ from zayavka.channels.email.charsets import DEFAULT_FALLBACKS, strip_nul, with_h
 from zayavka.channels.email.classify import Signals, auto_reply_subject, is_bounce, machine_reason
 from zayavka.channels.email.headers import clean_text, decode_header
 from zayavka.channels.email.htmltext import html_to_text, html_to_text_with_quote
-from zayavka.channels.email.mime import ParsedAttachment, Walker, make_attachment, parse_bytes
+from zayavka.channels.email.mime import (
+    ParsedAttachment,
+    Walker,
+    WalkResult,
+    make_attachment,
+    parse_bytes,
+)
 from zayavka.channels.email.quotes import extract_reply
+from zayavka.tickets.sanitize import html_limits, strip_tags
 
 __all__ = ["ParsedAttachment", "ParsedEmail", "parse_message", "to_json_dict"]
 
@@ -144,24 +151,38 @@ def _addresses(msg: Message, name: str, fallbacks: Sequence[str]) -> list[str]:
     return result
 
 
+def _cap_html(walked: WalkResult) -> None:
+    """HTML too large or too deeply nested to sanitise or render in bounded time becomes
+    text (a linear strip of the tags); the original is kept as ``message.html``."""
+    for unit in walked.units:
+        if not unit.html:
+            continue
+        reason = html_limits(unit.html)
+        if not reason:
+            continue
+        walked.defects.append(f"{reason}; shown as text, the original kept as message.html")
+        content = unit.html.encode("utf-8", "surrogateescape")
+        walked.attachments.append(make_attachment(content, "message.html", "text/html"))
+        if unit.plain is None:
+            unit.plain = strip_tags(unit.html)
+        unit.html = None
+
+
 def _body(walker_units: list[Any]) -> tuple[str, str, str]:
     """(text, reply_text, html) from the walker's body units."""
+    html_only = bool(walker_units) and all(u.plain is None for u in walker_units)
+    htmls = [u.html for u in walker_units if u.html]
+    html = "\n".join(htmls)
+    rendered, before = html_to_text_with_quote(html) if html_only and html else ("", None)
     texts: list[str] = []
-    htmls: list[str] = []
     for unit in walker_units:
         if unit.plain is not None:
             texts.append(unit.plain)
         elif unit.html is not None:
-            texts.append(html_to_text(unit.html))
-        if unit.html:
-            htmls.append(unit.html)
+            # One HTML part (the usual case): its rendering is already made.
+            texts.append(rendered if len(htmls) == 1 else html_to_text(unit.html))
     text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
-    html = "\n".join(htmls)
-    if walker_units and all(u.plain is None for u in walker_units) and html:
-        rendered, before = html_to_text_with_quote(html)
-        reply = extract_reply(rendered, before)
-    else:
-        reply = extract_reply(text)
+    reply = extract_reply(rendered, before) if html_only and html else extract_reply(text)
     return strip_nul(text), strip_nul(reply), strip_nul(html)
 
 
@@ -196,6 +217,7 @@ def _parse(raw: bytes, fallbacks: Sequence[str]) -> ParsedEmail:
 
     walker = Walker(fallbacks)
     walked = walker.walk(msg)
+    _cap_html(walked)
     defects.extend(walked.defects)
     text, reply_text, html = _body(walked.units)
 

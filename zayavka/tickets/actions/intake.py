@@ -42,6 +42,7 @@ from zayavka.tickets.models import (
 )
 from zayavka.tickets.policy import policy_for, screen
 from zayavka.tickets.priority import choose_priority
+from zayavka.tickets.sanitize import html_limits, sanitize_html
 from zayavka.tickets.threading import ticket_number_from_message_id
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def receive(message: InboundMessage) -> IntakeResult:
     """
     if message.channel not in Channel.values:
         raise ValueError(f"unknown channel {message.channel!r}")
-    message = _store_blobs(message.with_defaults())
+    message = _prepare(message.with_defaults())
     blob_key, sha256 = store_blob(f"raw/{message.channel}", message.raw)
     envelope = message.to_envelope()
     # Where a failure came from: the insert (the dedupe) and the commit raise as they
@@ -222,9 +223,11 @@ def retry(raw_id: int) -> IntakeResult:
             )
         data = read_blob(raw.blob_key)
         if raw.envelope:
-            message = InboundMessage.from_envelope(raw.envelope, data)
+            # Sanitised again: an envelope kept before HTML was sanitised at intake has
+            # it raw. Idempotent for the others.
+            message = _prepare(InboundMessage.from_envelope(raw.envelope, data))
         elif raw.channel in RAW_PARSERS:
-            message = _store_blobs(RAW_PARSERS[raw.channel](data, raw.external_id))
+            message = _prepare(RAW_PARSERS[raw.channel](data, raw.external_id))
             raw.envelope = message.to_envelope()
         else:
             return IntakeResult(
@@ -234,6 +237,18 @@ def retry(raw_id: int) -> IntakeResult:
         raw.state = RawInput.State.PROCESSED
         raw.reason = ""
         return _process_or_quarantine(message, raw, replay=True)
+
+
+def _prepare(message: InboundMessage) -> InboundMessage:
+    """The slow, idempotent work done before the transaction: attachments stored, HTML
+    sanitised (what the envelope keeps and the thread stores and shows)."""
+    message = _store_blobs(message)
+    if message.html:
+        # A channel keeps over-large or over-deep HTML as text and a file (email does);
+        # from any other, such HTML is dropped rather than sanitised for minutes.
+        html = "" if html_limits(message.html) else sanitize_html(message.html)
+        message = replace(message, html=html)
+    return message
 
 
 def _store_blobs(message: InboundMessage) -> InboundMessage:
@@ -545,6 +560,7 @@ def _add_inbound(
         withheld={item.index: item.detail for item in withheld},
         meta=meta,
         at=message.received_at,
+        html_sanitized=True,
     )
     if rules is not None and withheld and contact is not None and not message.auto_generated:
         notifications.notify_attachments_withheld(

@@ -3,7 +3,8 @@
 - ``mail deliver``: the MTA pipe. The raw message on stdin; exit 0 once it is stored,
   75 (EX_TEMPFAIL) when it is not, so the MTA retries, 65 (EX_DATAERR) when it is
   refused for good (larger than ``ZAYAVKA_MAIL_MAX_BYTES``), so the MTA bounces it.
-  One JSON line on stdout.
+  A message not processed within ``--timeout`` is quarantined with that reason (exit
+  0): a retry would stall the same way. One JSON line on stdout.
 - ``mail parse FILE... [--json]``: what the parser makes of each file.
 - ``mail listen [--lmtp|--smtp] [--host H] [--port N]``: the LMTP/SMTP listener.
 - ``mail poll [--mailbox NAME] [--forever]``: fetch from the IMAP mailboxes configured
@@ -22,7 +23,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -86,7 +87,7 @@ class Command(BaseCommand):
             "--timeout",
             type=float,
             default=DEFAULT_DELIVER_TIMEOUT,
-            help="seconds before giving up with exit 75 (0: no limit)",
+            help="seconds before the message is quarantined unprocessed (0: no limit)",
         )
         parse = sub.add_parser("parse", help="show what the parser reads in each file")
         parse.add_argument("files", nargs="+")
@@ -144,15 +145,30 @@ class Command(BaseCommand):
                 from zayavka.channels.email.deliver import deliver
 
                 result = deliver(raw)
+        except _DeliveryTimeout:
+            # Retrying would stall the same way, forever: keep it for the desk instead.
+            result = self._quarantine_slow(raw, f"not processed within {timeout:g} s")
         except BaseException as exc:  # whatever it was, the message is not stored
             if isinstance(exc, SystemExit):
                 raise
-            error = f"{exc.__class__.__name__}: {exc}"
-            self.stdout.write(json.dumps({"result": "tempfail", "ticket": None}))
-            raise CommandError(
-                f"message not stored, try again later: {error}", returncode=EX_TEMPFAIL
-            ) from exc
+            self._tempfail(exc)
         self.stdout.write(json.dumps(result.as_json()))
+
+    def _quarantine_slow(self, raw: bytes, reason: str) -> Any:
+        from zayavka.channels.email.inbound import CHANNEL
+        from zayavka.tickets.actions import intake
+
+        try:
+            return intake.quarantine_raw(CHANNEL, "", raw, reason)
+        except Exception as exc:  # the database is the trouble: let the MTA retry
+            self._tempfail(exc)
+
+    def _tempfail(self, exc: BaseException) -> NoReturn:
+        error = f"{exc.__class__.__name__}: {exc}"
+        self.stdout.write(json.dumps({"result": "tempfail", "ticket": None}))
+        raise CommandError(
+            f"message not stored, try again later: {error}", returncode=EX_TEMPFAIL
+        ) from exc
 
     def _parse(self, files: list[str], *, as_json: bool) -> None:
         from zayavka.channels.email.parsing import parse_message, to_json_dict
