@@ -88,6 +88,9 @@ class InboundMessage:
     auto_suspected: bool = False
     # A bounce: the addresses our mail failed to reach, as the report names them.
     failed_recipients: tuple[str, ...] = ()
+    # What the channel could not read or keep of the input (parts dropped, nesting too
+    # deep): the ticket is flagged with it, for an agent to look at the raw input.
+    problems: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
 
     def with_defaults(self) -> InboundMessage:
@@ -108,6 +111,7 @@ class InboundMessage:
         data["reply"]["message_ids"] = list(self.reply.message_ids)
         data["cc"] = list(self.cc)
         data["failed_recipients"] = list(self.failed_recipients)
+        data["problems"] = list(self.problems)
         return data
 
     def content_digest(self) -> str:
@@ -129,6 +133,7 @@ class InboundMessage:
         )
         values["cc"] = tuple(values.get("cc", ()))
         values["failed_recipients"] = tuple(values.get("failed_recipients", ()))
+        values["problems"] = tuple(values.get("problems", ()))
         values["received_at"] = datetime.fromisoformat(values["received_at"])
         return cls(**values)
 

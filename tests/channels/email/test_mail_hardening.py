@@ -294,7 +294,7 @@ def test_html_nested_deeper_than_the_limit_is_text_even_when_small(world: World)
     html = nested_divs(5_000)  # 55 kB
     message = Ticket.objects.get(number=deliver(html_mail(html))["ticket"]).messages.get()
     assert message.html == "" and message.text == "Сайт не работает"
-    assert message.attachments.get().filename == "message.html"
+    assert message.attachments.get(filename="message.html").size == len(html.encode())
     assert "HTML nested deeper than 200 elements" in message.meta["defects"][0]
 
 
@@ -351,3 +351,71 @@ def test_a_delivery_that_cannot_finish_in_time_is_quarantined_not_retried(
     raw = RawInput.objects.get()
     assert raw.state == RawInput.State.QUARANTINED
     assert raw.reason == "not processed within 0.3 s"
+
+
+# --- 4. Extreme MIME: keep what can be kept, flag the ticket, keep the raw message ----
+
+
+def deep_multipart(depth: int) -> bytes:
+    lines = [
+        "From: Олег Смирнов <o.smirnov@romashka.ru>",
+        "To: support@desk.example",
+        "Subject: =?utf-8?b?0JPQu9GD0LHQvtC60LDRjyDQstC70L7QttC10L3QvdC+0YHRgtGM?=",
+        "Message-ID: <deep@mail.romashka.ru>",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="b0"',
+        "",
+    ]
+    for i in range(1, depth):
+        lines += [f"--b{i - 1}", f'Content-Type: multipart/mixed; boundary="b{i}"', ""]
+    lines += [f"--b{depth - 1}", "Content-Type: text/plain; charset=utf-8", "", "Сайт не работает"]
+    lines += [f"--b{i}--" for i in range(depth - 1, -1, -1)]
+    return "\r\n".join(lines).encode()
+
+
+def many_attachments(count: int) -> bytes:
+    lines = [
+        "From: Олег Смирнов <o.smirnov@romashka.ru>",
+        "Subject: Выгрузка",
+        "Message-ID: <many@mail.romashka.ru>",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="B"',
+        "",
+        "--B",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        "Файлы во вложении.",
+    ]
+    for i in range(count):
+        lines += ["--B", f'Content-Disposition: attachment; filename="f{i}.txt"', "", f"file {i}"]
+    return "\r\n".join([*lines, "--B--"]).encode()
+
+
+def test_a_thousand_deep_nest_keeps_subject_and_requester_and_is_flagged(world: World) -> None:
+    raw = deep_multipart(1000)
+    result = deliver(raw)
+    assert result["result"] == "created"
+    ticket = Ticket.objects.get(number=result["ticket"])
+    assert ticket.subject == "Глубокая вложенность"
+    assert ticket.requester == world.oleg
+    assert ticket.is_flagged and "nested too deeply" in ticket.flag_reason
+    assert ticket.events.filter(kind=EventKind.FLAGGED).exists()
+    kept = ticket.messages.get().attachments.get(filename="message.eml")
+    assert kept.size == len(raw)
+
+
+def test_ten_thousand_attachments_keep_what_fits_and_flag_the_rest(world: World) -> None:
+    raw = many_attachments(10_000)
+    ticket = Ticket.objects.get(number=deliver(raw)["ticket"])
+    message = ticket.messages.get()
+    assert message.text == "Файлы во вложении."
+    names = set(message.attachments.values_list("filename", flat=True))
+    assert {"f0.txt", "f100.txt", "message.eml"} <= names
+    assert ticket.is_flagged and "MIME parts" in ticket.flag_reason
+    assert message.attachments.get(filename="message.eml").size == len(raw)
+
+
+def test_a_harmless_defect_does_not_flag_the_ticket(world: World) -> None:
+    raw = raw_mail().replace(b"charset=utf-8", b"charset=x-unknown-charset")
+    ticket = Ticket.objects.get(number=deliver(raw)["ticket"])
+    assert not ticket.is_flagged

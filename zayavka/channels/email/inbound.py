@@ -23,7 +23,8 @@ from typing import Any
 from django.conf import settings
 
 from zayavka.accounts.models import Channel
-from zayavka.channels.email.parsing import ParsedEmail, parse_message
+from zayavka.channels.email.mime import make_attachment
+from zayavka.channels.email.parsing import ParsedEmail, lossy_defects, parse_message
 from zayavka.tickets.inbound import InboundAttachment, InboundMessage, ReplyHints, Sender
 from zayavka.tickets.threading import ticket_number_from_subject
 
@@ -49,6 +50,11 @@ def to_inbound(
     pass our own MTA recorded for the From domain.
     """
     parsed = parse_message(raw)
+    lost = lossy_defects(parsed)
+    attachments = list(parsed.attachments)
+    if lost and not any(a.filename == "message.eml" and a.size == len(raw) for a in attachments):
+        # Part of it was not read: the whole message goes with the ticket, to download.
+        attachments.append(make_attachment(raw, "message.eml", "message/rfc822"))
     unambiguous = parsed.from_unambiguous and bool(parsed.from_email)
     from_email = _clean(parsed.from_email)
     subject = _clean(parsed.subject)
@@ -113,7 +119,7 @@ def to_inbound(
                 inline=a.inline,
                 content_id=_clean(a.content_id),
             )
-            for a in parsed.attachments
+            for a in attachments
         ),
         reply=ReplyHints(message_ids=message_ids, ticket_number=number),
         cc=tuple(_clean(a) for a in parsed.cc),
@@ -121,6 +127,7 @@ def to_inbound(
         auto_generated=parsed.auto_generated or parsed.bounce or loop,
         auto_suspected=parsed.auto_suspected and not loop,
         failed_recipients=failed_recipients(parsed) if parsed.bounce else (),
+        problems=tuple(_clean(d) for d in lost),
         meta=meta,
     )
     if received_at is not None:

@@ -9,10 +9,12 @@ spoofing in mind (``addresses``), body and attachments (``mime``), quoted histor
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import Message
 from typing import Any
 
@@ -300,10 +302,47 @@ def parse_message(
         failure = "message nested too deeply to parse"
     except Exception as exc:  # the contract is "never raise": keep the bytes instead
         failure = f"parser failure: {type(exc).__name__}: {str(exc)[:200]}"
-    return ParsedEmail(
-        defects=[failure],
+    # The body could not be read, but the top-level header can: who wrote, about what.
+    top = ParsedEmail()
+    with contextlib.suppress(Exception):
+        top = _parse(_header_block(raw), fallback_charsets)
+    return replace(
+        top,
+        defects=[failure, *top.defects][:MAX_DEFECTS],
         attachments=[make_attachment(raw, "message.eml", "message/rfc822")],
     )
+
+
+_CONTENT_HEADER = re.compile(rb"(?im)^content-[a-z-]*[ \t]*:.*(?:\r?\n[ \t].*)*\r?\n?")
+
+
+def _header_block(raw: bytes) -> bytes:
+    """The top-level header section alone, without its Content-* fields (no body to
+    describe): enough for the subject, the sender and the threading headers."""
+    end = _HEADER_END.search(raw)
+    head = raw[: end.start()] if end else raw[:_MAX_HEADER_BYTES]
+    return _CONTENT_HEADER.sub(b"", head[:_MAX_HEADER_BYTES]) + b"\n\n"
+
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_MAX_HEADER_BYTES = 256 * 1024
+
+# Defects that mean part of the message was not read or not shown as sent: the intake
+# flags the ticket with them, and the raw message is attached whole.
+_LOSSY = (
+    "message nested too deeply",
+    "parser failure",
+    "more than ",  # MIME parts
+    "MIME nesting deeper",
+    "attached message with too many parts",
+    "HTML larger",
+    "HTML nested",
+)
+
+
+def lossy_defects(parsed: ParsedEmail) -> list[str]:
+    """The defects of ``parsed`` that lost content (see ``_LOSSY``)."""
+    return [d for d in parsed.defects if d.startswith(_LOSSY)]
 
 
 def to_json_dict(p: ParsedEmail, file: str) -> dict[str, Any]:

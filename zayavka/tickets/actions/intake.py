@@ -319,6 +319,13 @@ def _process(message: InboundMessage, raw: RawInput) -> IntakeResult:
             {"reused_id": message.meta[REUSED_ID][:300]},
             channel=message.channel,
         )
+    if result.ticket_id is not None and message.problems:
+        _flag(
+            result.ticket_id,
+            "message not read in full: " + "; ".join(message.problems),
+            {"problems": list(message.problems)[:20]},
+            channel=message.channel,
+        )
     return result
 
 
