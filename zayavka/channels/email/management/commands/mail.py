@@ -155,11 +155,10 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(result.as_json()))
 
     def _quarantine_slow(self, raw: bytes, reason: str) -> Any:
-        from zayavka.channels.email.inbound import CHANNEL
-        from zayavka.tickets.actions import intake
+        from zayavka.channels.email.deliver import quarantine
 
         try:
-            return intake.quarantine_raw(CHANNEL, "", raw, reason)
+            return quarantine(raw, reason)
         except Exception as exc:  # the database is the trouble: let the MTA retry
             self._tempfail(exc)
 
