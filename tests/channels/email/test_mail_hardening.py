@@ -16,9 +16,11 @@ from django.test import Client
 from tests.channels.email.mailbuilder import raw_mail
 from tests.factories import World
 from tests.personas import Agents
+from zayavka.accounts.models import ContactAddress, User
+from zayavka.portal.membership import link_contact
 from zayavka.tickets import sanitize
 from zayavka.tickets.actions import intake
-from zayavka.tickets.models import EventKind, Message, Outbox, RawInput, Ticket
+from zayavka.tickets.models import EventKind, Message, Outbox, RawInput, Ticket, Verification
 from zayavka.tickets.threading import make_message_id
 
 pytestmark = pytest.mark.django_db
@@ -419,3 +421,47 @@ def test_a_harmless_defect_does_not_flag_the_ticket(world: World) -> None:
     raw = raw_mail().replace(b"charset=utf-8", b"charset=x-unknown-charset")
     ticket = Ticket.objects.get(number=deliver(raw)["ticket"])
     assert not ticket.is_flagged
+
+
+# --- 7. "Address verified" is earned, not assumed --------------------------------------
+
+
+def test_a_contact_created_by_its_own_first_mail_is_not_verified_by_its_second(
+    world: World,
+) -> None:
+    sender = "Незнакомец <new@stranger.example>"
+    first = deliver(raw_mail(from_=sender, message_id="<s1@stranger.example>"))
+    second = deliver(
+        raw_mail(from_=sender, subject="Ещё вопрос", message_id="<s2@stranger.example>")
+    )
+    tickets = Ticket.objects.filter(number__in=[first["ticket"], second["ticket"]])
+    assert [t.verification for t in tickets] == [Verification.NONE, Verification.NONE]
+    address = ContactAddress.objects.get(key="new@stranger.example")
+    assert address.confirmed_by == ""
+
+
+def test_an_address_the_desk_confirmed_is_a_registered_address(world: World) -> None:
+    # world.oleg's address was entered by the desk (an agent's confirmation).
+    ticket = Ticket.objects.get(number=deliver(raw_mail())["ticket"])
+    assert ticket.verification == Verification.ADDRESS
+
+
+def test_a_dkim_pass_verifies_the_address_for_later_mail(world: World, settings: Any) -> None:
+    settings.ZAYAVKA_EMAIL_AUTHSERV_ID = "mx.desk.example"
+    sender = "Незнакомец <new@stranger.example>"
+    signed = raw_mail(
+        from_=sender,
+        message_id="<d1@stranger.example>",
+        top=["Authentication-Results: mx.desk.example; dkim=pass header.d=stranger.example"],
+    )
+    deliver(signed)
+    assert ContactAddress.objects.get(key="new@stranger.example").confirmed_by == "authenticated"
+    later = deliver(raw_mail(from_=sender, subject="Ещё", message_id="<d2@stranger.example>"))
+    assert Ticket.objects.get(number=later["ticket"]).verification == Verification.ADDRESS
+
+
+def test_a_confirmed_portal_account_confirms_its_address(world: World) -> None:
+    deliver(raw_mail(from_="<new@stranger.example>", message_id="<p1@stranger.example>"))
+    user = User.objects.create_user("newcomer", "new@stranger.example", "pw", is_active=True)
+    link_contact(user)
+    assert ContactAddress.objects.get(key="new@stranger.example").confirmed_by == "portal"

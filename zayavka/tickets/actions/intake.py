@@ -18,7 +18,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from zayavka.accounts.models import Channel, Contact
+from zayavka.accounts.models import Channel, Contact, ContactAddress
 from zayavka.core.storage import read_blob, store_blob
 from zayavka.tickets import catalog, notifications, routing
 from zayavka.tickets.actions.assignment import route_and_assign
@@ -26,7 +26,13 @@ from zayavka.tickets.actions.events import lock_ticket, record_event
 from zayavka.tickets.actions.messages import add_message
 from zayavka.tickets.actions.relations import link_tickets
 from zayavka.tickets.actions.tickets import change_status, open_ticket
-from zayavka.tickets.identify import create_contact, find_contact, identify_client
+from zayavka.tickets.identify import (
+    confirm_email,
+    create_contact,
+    email_confirmed,
+    find_contact,
+    identify_client,
+)
 from zayavka.tickets.inbound import MAX_EXTERNAL_ID, InboundMessage, Sender, content_digest
 from zayavka.tickets.models import (
     Category,
@@ -353,12 +359,18 @@ def _file(message: InboundMessage, raw: RawInput) -> IntakeResult:
     ticket = _thread_target(message, contact)
     # A phone number, or an address typed into the public web form, proves nothing about
     # who is asking (R27): such tickets stay unverified even when the number or address is
-    # a registered contact's, unless the sender signed in.
+    # a registered contact's, unless the sender signed in. An email address counts as
+    # registered only once confirmed (portal account, authenticated mail, an agent): the
+    # contact a stranger's first mail created does not vouch for their second.
+    if message.sender.authenticated and message.channel == Channel.EMAIL:
+        confirm_email(message.sender, ContactAddress.Confirmation.AUTHENTICATED)
     verification = (
         Verification.AUTHENTICATED
         if registered and message.sender.authenticated
         else Verification.NONE
-        if not registered or message.channel in UNPROVEN_CHANNELS
+        if not registered
+        or message.channel in UNPROVEN_CHANNELS
+        or (message.channel == Channel.EMAIL and not email_confirmed(message.sender))
         else Verification.ADDRESS
     )
     if isinstance(ticket, Ticket):
@@ -470,7 +482,12 @@ def _open(
     # one is created so, rather than inserted and then updated).
     by_domain = match.organization if match.identified_by == "email_domain" else None
     if contact is None:
-        contact = create_contact(message.sender, by_domain)
+        proven = message.sender.authenticated and message.channel == Channel.EMAIL
+        contact = create_contact(
+            message.sender,
+            by_domain,
+            email_confirmed_by=ContactAddress.Confirmation.AUTHENTICATED if proven else "",
+        )
     elif by_domain is not None and contact.organization_id is None:
         contact.organization = by_domain
         contact.save(update_fields=["organization"])
