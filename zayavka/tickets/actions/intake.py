@@ -74,6 +74,11 @@ class IntakeResult:
         return {"result": self.result, "ticket": self.ticket_number}
 
 
+# Channels whose external id the sender writes (a Message-ID), and may reuse or forge:
+# there a different input under a known id is another message. Elsewhere the id is our
+# own idempotency key (a form token, an update id): a second input under it is a retry.
+IDS_CHOSEN_BY_SENDER = frozenset({Channel.EMAIL})
+
 # In a message's meta: the external id it shared with a different, earlier message.
 REUSED_ID = "reused_external_id"
 
@@ -164,8 +169,8 @@ def _duplicate(message: InboundMessage, error: IntegrityError, sha256: str) -> I
     insert's) is raised when there is no such copy.
 
     The same bytes, or the same content through another route, is a duplicate. A
-    different message under a known id (a reused or forged Message-ID) is not dropped:
-    it is received under a key of its own, and its ticket is flagged."""
+    different message under a known Message-ID (reused or forged: `IDS_CHOSEN_BY_SENDER`)
+    is not dropped: it is received under a key of its own, and its ticket is flagged."""
     existing = (
         RawInput.objects.filter(channel=message.channel, external_id=message.external_id)
         .select_related("ticket")
@@ -173,8 +178,13 @@ def _duplicate(message: InboundMessage, error: IntegrityError, sha256: str) -> I
     )
     if existing is None:
         raise error
-    same = existing.sha256 == sha256 or (
-        bool(existing.envelope) and content_digest(existing.envelope) == message.content_digest()
+    same = (
+        message.channel not in IDS_CHOSEN_BY_SENDER
+        or existing.sha256 == sha256
+        or (
+            bool(existing.envelope)
+            and content_digest(existing.envelope) == message.content_digest()
+        )
     )
     if not same and REUSED_ID not in message.meta:
         digest = message.content_digest()
