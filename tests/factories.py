@@ -49,8 +49,9 @@ class ContactFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def email(obj: Contact, create: bool, extracted: str | None, **kwargs: Any) -> None:
         if create and extracted:
+            # Entered by the desk: an agent's confirmation.
             ContactAddress.objects.create(
-                contact=obj, kind="email", value=extracted, is_primary=True
+                contact=obj, kind="email", value=extracted, is_primary=True, confirmed_by="agent"
             )
 
 

@@ -216,6 +216,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # no DKIM/DMARC result is trusted), and the LMTP listener's HOST:PORT for `mail listen`.
 ZAYAVKA_EMAIL_AUTHSERV_ID = env_str("ZAYAVKA_EMAIL_AUTHSERV_ID")
 ZAYAVKA_LMTP_ADDRESS = env_str("ZAYAVKA_LMTP_ADDRESS", "127.0.0.1:8024")
+# The largest message `mail deliver` (and, by default, `mail listen`) accepts; a larger
+# one is refused before it is read whole: exit 65 (EX_DATAERR) / SMTP 552, so the
+# sending MTA bounces it instead of retrying.
+ZAYAVKA_MAIL_MAX_BYTES = env_int("ZAYAVKA_MAIL_MAX_BYTES", 50 * 1024 * 1024)
 # IMAP polling (mailboxes are configured in the admin): seconds before a silent server
 # is given up on, and the largest message fetched (larger ones stay on the server).
 ZAYAVKA_IMAP_TIMEOUT = env_int("ZAYAVKA_IMAP_TIMEOUT", 60)

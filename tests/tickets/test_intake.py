@@ -291,6 +291,7 @@ def test_a_bounce_of_our_mail_becomes_a_system_note_without_status_change(world:
         external_id="2",
         auto_generated=True,
         reply=ReplyHints(message_ids=(make_message_id(ticket.number),)),
+        failed_recipients=("o.smirnov@romashka.ru",),  # a participant: our notice bounced
     )
     assert intake.receive(bounce).result == "appended"
     note = ticket.messages.get(kind=Message.Kind.SYSTEM)

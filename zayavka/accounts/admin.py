@@ -62,7 +62,13 @@ class ContractAdmin(admin.ModelAdmin):
 class AddressInline(admin.TabularInline):
     model = ContactAddress
     extra = 1
-    fields = ("kind", "value", "is_primary")
+    fields = ("kind", "value", "is_primary", "confirmed_by")
+
+    def get_formset(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        # An address an agent types in is one they confirm; they may say otherwise.
+        formset.form.base_fields["confirmed_by"].initial = ContactAddress.Confirmation.AGENT
+        return formset
 
 
 @admin.register(Contact)

@@ -242,12 +242,23 @@ class Contact(models.Model):
 
 
 class ContactAddress(models.Model):
-    """An email, phone or Telegram id by which we recognise a contact."""
+    """An email, phone or Telegram id by which we recognise a contact.
+
+    ``confirmed_by`` says what showed that the address is the contact's: a confirmed
+    portal account, a DKIM/DMARC pass our MTA recorded, or an agent. An address created
+    by the sender's own mail is not confirmed (R27): mail from it is not "registered".
+    """
 
     class Kind(models.TextChoices):
         EMAIL = "email", _("Email")
         PHONE = "phone", _("Phone")
         TELEGRAM = "telegram", _("Telegram id")
+
+    class Confirmation(models.TextChoices):
+        NONE = "", _("Not confirmed")
+        AGENT = "agent", _("Confirmed by an agent")
+        PORTAL = "portal", _("Confirmed portal account")
+        AUTHENTICATED = "authenticated", _("Authenticated mail (DKIM/DMARC)")
 
     contact = models.ForeignKey(
         Contact, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("contact")
@@ -256,6 +267,9 @@ class ContactAddress(models.Model):
     value = models.CharField(_("value"), max_length=320)
     key = models.CharField(max_length=320, editable=False)
     is_primary = models.BooleanField(_("primary"), default=False)
+    confirmed_by = models.CharField(
+        _("confirmed by"), max_length=16, choices=Confirmation.choices, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("contact address")

@@ -21,7 +21,7 @@ from zayavka.accounts.models import (
 from zayavka.accounts.normalize import email_key, number_key
 from zayavka.portal import emails
 from zayavka.portal.models import JoinRequest
-from zayavka.tickets.identify import create_contact, organization_by_email_domain
+from zayavka.tickets.identify import confirm_email, create_contact, organization_by_email_domain
 from zayavka.tickets.inbound import Sender
 
 CONFIRM_SALT = "zayavka.portal.confirm"
@@ -144,7 +144,14 @@ def link_contact(user: User, *, phone: str = "") -> Contact:
         contact = None  # the address belongs to someone else's account: start afresh
     if contact is None:
         name = user.get_full_name()
-        contact = create_contact(Sender(email=user.email, phone=phone, name=name), None)
+        contact = create_contact(
+            Sender(email=user.email, phone=phone, name=name),
+            None,
+            email_confirmed_by=ContactAddress.Confirmation.PORTAL,
+        )
+    else:
+        # The account's sign-up confirmed the address: it is now proven the contact's.
+        confirm_email(Sender(email=user.email), ContactAddress.Confirmation.PORTAL)
     if contact.user_id != user.pk:
         contact.user = user
         contact.save(update_fields=["user"])

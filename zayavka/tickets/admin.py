@@ -201,8 +201,9 @@ class AttachmentAdmin(admin.ModelAdmin):
 
 @admin.register(RawInput)
 class RawInputAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "channel", "external_id", "state", "attempts", "received_at")
+    list_display = ("pk", "channel", "external_id", "state", "reason", "attempts", "received_at")
     list_filter = ("state", "channel")
+    search_fields = ("external_id", "reason")
     readonly_fields = [f.name for f in RawInput._meta.fields]
     actions = ["retry_selected"]
 

@@ -70,7 +70,32 @@ def find_contact(sender: Sender) -> Contact | None:
     return contact
 
 
-def create_contact(sender: Sender, organization: Organization | None) -> Contact:
+def email_confirmed(sender: Sender) -> bool:
+    """The sender's email address is a contact's and was confirmed (by a portal account,
+    an authenticated mail or an agent), not merely recorded from earlier mail."""
+    key = address_key(ContactAddress.Kind.EMAIL, sender.email) if sender.email.strip() else ""
+    return bool(key) and (
+        ContactAddress.objects.filter(kind=ContactAddress.Kind.EMAIL, key=key)
+        .exclude(confirmed_by=ContactAddress.Confirmation.NONE)
+        .exists()
+    )
+
+
+def confirm_email(sender: Sender, how: str) -> None:
+    """Record that the sender's email address is proven theirs (``how``: a
+    ``ContactAddress.Confirmation``); an address already confirmed keeps its reason."""
+    key = address_key(ContactAddress.Kind.EMAIL, sender.email) if sender.email.strip() else ""
+    if key:
+        ContactAddress.objects.filter(
+            kind=ContactAddress.Kind.EMAIL, key=key, confirmed_by=ContactAddress.Confirmation.NONE
+        ).update(confirmed_by=how)
+
+
+def create_contact(
+    sender: Sender, organization: Organization | None, *, email_confirmed_by: str = ""
+) -> Contact:
+    """A new contact with the sender's addresses; the email is confirmed only when the
+    caller says how (``email_confirmed_by``), the others never."""
     language = sender.language if sender.language in dict(settings.LANGUAGES) else ""
     contact = Contact.objects.create(
         name=sender.name.strip()[:300], organization=organization, language=language
@@ -82,6 +107,7 @@ def create_contact(sender: Sender, organization: Organization | None) -> Contact
             value=value.strip()[:320],
             key=address_key(kind, value),
             is_primary=True,
+            confirmed_by=email_confirmed_by if kind == ContactAddress.Kind.EMAIL else "",
         )
         for kind, value in (
             (ContactAddress.Kind.EMAIL, sender.email),

@@ -8,6 +8,7 @@ what the channel saw.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,9 @@ from typing import Any
 from django.utils import timezone
 
 MAX_SUBJECT = 500
+# The longest external id kept as it is; a longer one is keyed on its hash (no cut, which
+# would make two ids sharing their first 500 characters one).
+MAX_EXTERNAL_ID = 500
 
 
 @dataclass(frozen=True)
@@ -82,13 +86,23 @@ class InboundMessage:
     message_id: str = ""
     # Machine mail (auto-replies, bounces, lists) never opens a ticket nor gets a reply.
     auto_generated: bool = False
+    # Only the subject reads like an auto-reply: a ticket all the same, but no automatic
+    # acknowledgement, which a real auto-responder would answer again.
+    auto_suspected: bool = False
+    # A bounce: the addresses our mail failed to reach, as the report names them.
+    failed_recipients: tuple[str, ...] = ()
+    # What the channel could not read or keep of the input (parts dropped, nesting too
+    # deep): the ticket is flagged with it, for an agent to look at the raw input.
+    problems: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
 
     def with_defaults(self) -> InboundMessage:
         """Fill what intake relies on: an external id, a bounded subject."""
         external_id = self.external_id or "sha256:" + hashlib.sha256(self.raw).hexdigest()
+        if len(external_id) > MAX_EXTERNAL_ID:
+            external_id = "id-sha256:" + hashlib.sha256(external_id.encode()).hexdigest()
         subject = " ".join(self.subject.split())[:MAX_SUBJECT]
-        return replace(self, external_id=external_id[:500], subject=subject)
+        return replace(self, external_id=external_id, subject=subject)
 
     def to_envelope(self) -> dict[str, Any]:
         data = asdict(self)
@@ -99,7 +113,14 @@ class InboundMessage:
         ]
         data["reply"]["message_ids"] = list(self.reply.message_ids)
         data["cc"] = list(self.cc)
+        data["failed_recipients"] = list(self.failed_recipients)
+        data["problems"] = list(self.problems)
         return data
+
+    def content_digest(self) -> str:
+        """What makes two inputs the same message, whatever route they took (trace headers
+        differ): see ``content_digest``. Attachments must be stored (their sha256 set)."""
+        return content_digest(self.to_envelope())
 
     @classmethod
     def from_envelope(cls, data: dict[str, Any], raw: bytes) -> InboundMessage:
@@ -114,5 +135,23 @@ class InboundMessage:
             InboundAttachment(**att) for att in values.get("attachments", ())
         )
         values["cc"] = tuple(values.get("cc", ()))
+        values["failed_recipients"] = tuple(values.get("failed_recipients", ()))
+        values["problems"] = tuple(values.get("problems", ()))
         values["received_at"] = datetime.fromisoformat(values["received_at"])
         return cls(**values)
+
+
+def content_digest(envelope: dict[str, Any]) -> str:
+    """A hash of an input's content as its envelope keeps it: the sender, subject, text,
+    HTML and the attachments' hashes."""
+    sender = envelope.get("sender") or {}
+    parts = [
+        sender.get("email", ""),
+        sender.get("phone", ""),
+        sender.get("telegram_id", ""),
+        envelope.get("subject", ""),
+        envelope.get("text", ""),
+        envelope.get("html", ""),
+        [att.get("sha256", "") for att in envelope.get("attachments") or ()],
+    ]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()

@@ -63,25 +63,30 @@ def _to_requester(ticket: Ticket, requester: Contact, **notice: Any) -> list[Out
 
 
 def notify_ticket_created(
-    ticket: Ticket, requester: Contact, *, in_reply_to: str, echo: bool
+    ticket: Ticket, requester: Contact, *, in_reply_to: str, echo: bool, acknowledge: bool = True
 ) -> None:
-    """The registration notice with the ticket number (R10), and the team's heads-up."""
+    """The registration notice with the ticket number (R10), and the team's heads-up.
+    ``acknowledge`` False leaves the requester's notice out (the team's stays)."""
     team = ticket.team
     notices.queue(
         [
-            *_to_requester(
-                ticket,
-                requester,
-                audience=Audience.REQUESTER,
-                echo=echo,
-                template="ticket_created",
-                dedupe_key=f"ticket_created:{ticket.pk}:{requester.pk}",
-                language=requester.language,
-                context={
-                    **escalation_contact(),
-                    "name": requester.name if echo else "",
-                },
-                in_reply_to=in_reply_to,
+            *(
+                _to_requester(
+                    ticket,
+                    requester,
+                    audience=Audience.REQUESTER,
+                    echo=echo,
+                    template="ticket_created",
+                    dedupe_key=f"ticket_created:{ticket.pk}:{requester.pk}",
+                    language=requester.language,
+                    context={
+                        **escalation_contact(),
+                        "name": requester.name if echo else "",
+                    },
+                    in_reply_to=in_reply_to,
+                )
+                if acknowledge
+                else []
             ),
             notices.build(
                 ticket=ticket,

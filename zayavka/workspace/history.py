@@ -135,6 +135,8 @@ class Names:
             if data.get("abusive"):
                 return _("message marked as abusive")
             return _("abusive mark removed from a message")
+        if kind == EventKind.FLAGGED and data.get("reason"):
+            return str(data["reason"])
         if kind == EventKind.CREATED and data.get("number"):
             return _("number %(number)s") % {"number": data["number"]}
         return ""

@@ -166,9 +166,9 @@ def test_machine_headers_mark_mail_auto_generated(extra: str) -> None:
 @pytest.mark.parametrize(
     "subject", ["Автоответ: Счёт", "Automatic reply: invoice", "Out of Office: back Monday"]
 )
-def test_auto_reply_subjects_mark_mail_auto_generated(subject: str) -> None:
-    raw = msg(f"From: a@client.example\nSubject: {subject}")
-    assert parse_message(raw).auto_generated is True
+def test_auto_reply_subjects_are_only_suspected_never_machine_mail(subject: str) -> None:
+    parsed = parse_message(msg(f"From: a@client.example\nSubject: {subject}"))
+    assert (parsed.auto_generated, parsed.auto_suspected) == (False, True)
 
 
 def test_a_human_writing_about_failed_delivery_is_not_machine_mail() -> None:

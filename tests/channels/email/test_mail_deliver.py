@@ -13,7 +13,6 @@ import signal
 import smtplib
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -127,7 +126,7 @@ def test_a_bounce_of_our_notification_becomes_a_note_on_its_ticket(world: World)
     number = deliver(raw_mail())["ticket"]
     bounce = BOUNCE.replace(
         b"MIME-Version", f"References: <{make_message_id(number)}>\r\nMIME-Version".encode()
-    )
+    ).replace(b"nobody@romashka.ru", b"o.smirnov@romashka.ru")  # our notice to the requester
     assert deliver(bounce) == {"result": "appended", "ticket": number}
     note = Ticket.objects.get().messages.last()
     assert note is not None and note.kind == Message.Kind.SYSTEM
@@ -191,19 +190,6 @@ def test_a_storage_error_is_a_temporary_failure(
     error, _ = tempfail(raw_mail())
     assert error.returncode == 75 and "No space left" in str(error)
     assert not RawInput.objects.exists()
-
-
-@pytest.mark.django_db
-def test_a_delivery_that_takes_too_long_is_a_temporary_failure(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def stuck(message: Any) -> None:
-        time.sleep(10)
-
-    monkeypatch.setattr(intake, "receive", stuck)
-    started = time.monotonic()
-    error, _ = tempfail(raw_mail(), "--timeout", "0.3")
-    assert error.returncode == 75 and time.monotonic() - started < 5
 
 
 def test_mail_parse_prints_one_json_line_per_file(tmp_path: Path) -> None:

@@ -3,8 +3,8 @@
 A helpdesk that answers auto-replies and bounces creates mail loops and tickets
 nobody asked for, so this errs on the side of "machine": RFC 3834 headers,
 mailing-list headers, Exchange's suppression header, the null return path,
-delivery and feedback reports, and the subjects that auto-responders in Russian
-and other languages use.
+delivery and feedback reports. The subjects that auto-responders in Russian and other
+languages use are only a suspicion: people write such subjects too.
 """
 
 from __future__ import annotations
@@ -100,31 +100,51 @@ def is_bounce(s: Signals) -> bool:
     return bounce_subject and (from_daemon or null_sender or "report" in s.report_types)
 
 
-def is_auto_generated(s: Signals, bounce: bool) -> bool:
-    """Anything a human did not write just now: auto-replies, lists, reports."""
+def machine_reason(s: Signals, bounce: bool) -> str:
+    """Why the headers say a machine wrote the message ("" when they do not).
+
+    Headers only: a subject is a person's free text ("OOO Romashka: site is down",
+    «Вне офиса не подключается VPN»), so it never decides on its own (see
+    ``auto_reply_subject``).
+    """
     if bounce:
-        return True
+        return "delivery or feedback report"
     auto_submitted = _first(s.headers, "auto-submitted").split(";", 1)[0].strip()
     if auto_submitted and auto_submitted != "no":
-        return True
-    if _first(s.headers, "precedence") in ("bulk", "junk", "list", "auto_reply", "auto-reply"):
-        return True
-    if "list-id" in s.headers or "list-unsubscribe" in s.headers:
-        return True
-    if any(h in s.headers for h in _AUTO_HEADERS):
-        return True
+        return f"Auto-Submitted: {auto_submitted}"
+    precedence = _first(s.headers, "precedence")
+    if precedence in ("bulk", "junk", "list", "auto_reply", "auto-reply"):
+        return f"Precedence: {precedence}"
+    for name in ("list-id", "list-unsubscribe", *_AUTO_HEADERS):
+        if name in s.headers:
+            return f"{_title(name)} header"
     suppress = _first(s.headers, "x-auto-response-suppress")
     if suppress and any(v in suppress for v in ("all", "oof", "autoreply")):
-        return True
+        return f"X-Auto-Response-Suppress: {suppress}"
     if s.report_types or s.part_types & {"message/disposition-notification"}:
-        return True
+        return "report or read receipt"
     if "return-path" in s.headers and _first(s.headers, "return-path") in ("<>", "< >"):
-        return True
+        return "null return path <>"
     if _from_daemon(s):
-        return True
+        return f"sent by {s.from_email or s.from_name}"
     if _NOREPLY.match(s.from_email) and not s.has_reply_to:
         # Nobody reads replies to a no-reply address, so nothing human is expected.
-        return True
-    # A bounce-like subject alone is not enough: customers write "Delivery failed"
-    # about parcels. Auto-reply subjects are specific enough on their own.
-    return bool(_AUTO_SUBJECT.match(s.subject))
+        return f"sent from {s.from_email}"
+    return ""
+
+
+def is_auto_generated(s: Signals, bounce: bool) -> bool:
+    """Anything a human did not write just now: auto-replies, lists, reports."""
+    return bool(machine_reason(s, bounce))
+
+
+def auto_reply_subject(subject: str) -> bool:
+    """The subject reads like an auto-responder's. Only a suspicion: it may withhold our
+    automatic acknowledgement (no ping-pong with a responder that sends no headers), never
+    drop the message. A bounce-like subject is not even that: customers write "Delivery
+    failed" about parcels."""
+    return bool(_AUTO_SUBJECT.match(subject))
+
+
+def _title(name: str) -> str:
+    return "-".join(part.upper() if len(part) <= 2 else part.title() for part in name.split("-"))

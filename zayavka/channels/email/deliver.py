@@ -75,5 +75,11 @@ def _deliver(
         )
 
 
+def quarantine(raw: bytes, reason: str) -> intake.IntakeResult:
+    """Keep a message that could not be processed (in time, say) raw, with the reason;
+    database errors propagate."""
+    return intake.quarantine_raw(CHANNEL, "", raw, reason)
+
+
 def _reason(what: str, exc: BaseException) -> str:
     return f"{what}: {exc.__class__.__name__}: {exc}"[:4000]

@@ -23,7 +23,8 @@ from typing import Any
 from django.conf import settings
 
 from zayavka.accounts.models import Channel
-from zayavka.channels.email.parsing import ParsedEmail, parse_message
+from zayavka.channels.email.mime import make_attachment
+from zayavka.channels.email.parsing import ParsedEmail, lossy_defects, parse_message
 from zayavka.tickets.inbound import InboundAttachment, InboundMessage, ReplyHints, Sender
 from zayavka.tickets.threading import ticket_number_from_subject
 
@@ -49,6 +50,11 @@ def to_inbound(
     pass our own MTA recorded for the From domain.
     """
     parsed = parse_message(raw)
+    lost = lossy_defects(parsed)
+    attachments = list(parsed.attachments)
+    if lost and not any(a.filename == "message.eml" and a.size == len(raw) for a in attachments):
+        # Part of it was not read: the whole message goes with the ticket, to download.
+        attachments.append(make_attachment(raw, "message.eml", "message/rfc822"))
     unambiguous = parsed.from_unambiguous and bool(parsed.from_email)
     from_email = _clean(parsed.from_email)
     subject = _clean(parsed.subject)
@@ -74,6 +80,8 @@ def to_inbound(
         meta["bounce"] = True
     if loop:
         meta["zayavka_loop"] = True
+    if parsed.auto_reason or loop:
+        meta["auto_reason"] = _clean(parsed.auto_reason or "our own X-Zayavka-Loop header")[:300]
     for key in ("auto_submitted", "list_id", "precedence"):
         value = getattr(parsed, key)
         if value:
@@ -111,17 +119,42 @@ def to_inbound(
                 inline=a.inline,
                 content_id=_clean(a.content_id),
             )
-            for a in parsed.attachments
+            for a in attachments
         ),
         reply=ReplyHints(message_ids=message_ids, ticket_number=number),
         cc=tuple(_clean(a) for a in parsed.cc),
         message_id=_clean(parsed.message_id),
         auto_generated=parsed.auto_generated or parsed.bounce or loop,
+        auto_suspected=parsed.auto_suspected and not loop,
+        failed_recipients=failed_recipients(parsed) if parsed.bounce else (),
+        problems=tuple(_clean(d) for d in lost),
         meta=meta,
     )
     if received_at is not None:
         message = replace(message, received_at=received_at)
     return message
+
+
+_RECIPIENT_RE = re.compile(
+    rb"(?im)^(?:final|original)-recipient[ \t]*:[ \t]*rfc822[ \t]*;[ \t]*<?([^\s<>;]+@[^\s<>;]+)>?"
+)
+MAX_FAILED_RECIPIENTS = 10
+
+
+def failed_recipients(parsed: ParsedEmail) -> tuple[str, ...]:
+    """Whom a bounce says our mail did not reach: the delivery-status parts'
+    Final-/Original-Recipient fields, and X-Failed-Recipients; lower-cased, no repeats."""
+    found: dict[str, None] = {}
+    for value in parsed.failed_recipient_headers:
+        for address in value.split(","):
+            if "@" in address:
+                found.setdefault(_clean(address).strip().strip("<>").lower(), None)
+    for att in parsed.attachments:
+        if att.content_type in ("message/delivery-status", "message/global-delivery-status"):
+            for match in _RECIPIENT_RE.finditer(att.content[:200_000]):
+                address = match.group(1).decode("utf-8", "replace")
+                found.setdefault(_clean(address).lower(), None)
+    return tuple(found)[:MAX_FAILED_RECIPIENTS]
 
 
 def has_loop_header(raw: bytes) -> bool:

@@ -9,21 +9,29 @@ spoofing in mind (``addresses``), body and attachments (``mime``), quoted histor
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import Message
-from email.parser import BytesParser
 from typing import Any
 
 from zayavka.channels.email.addresses import AddressList, parse_address_list, parse_message_id_list
 from zayavka.channels.email.charsets import DEFAULT_FALLBACKS, strip_nul, with_hint
-from zayavka.channels.email.classify import Signals, is_auto_generated, is_bounce
+from zayavka.channels.email.classify import Signals, auto_reply_subject, is_bounce, machine_reason
 from zayavka.channels.email.headers import clean_text, decode_header
 from zayavka.channels.email.htmltext import html_to_text, html_to_text_with_quote
-from zayavka.channels.email.mime import RAW_POLICY, ParsedAttachment, Walker, make_attachment
+from zayavka.channels.email.mime import (
+    ParsedAttachment,
+    Walker,
+    WalkResult,
+    make_attachment,
+    parse_bytes,
+)
 from zayavka.channels.email.quotes import extract_reply
+from zayavka.tickets.sanitize import html_limits, strip_tags
 
 __all__ = ["ParsedAttachment", "ParsedEmail", "parse_message", "to_json_dict"]
 
@@ -69,6 +77,10 @@ class ParsedEmail:
     html: str = ""
     attachments: list[ParsedAttachment] = field(default_factory=list)
     auto_generated: bool = False
+    # Why the headers mark it as machine mail ("" for a person's).
+    auto_reason: str = ""
+    # The subject alone reads like an auto-reply: not acknowledged, never dropped.
+    auto_suspected: bool = False
     bounce: bool = False
     defects: list[str] = field(default_factory=list)
     auto_submitted: str = ""
@@ -76,6 +88,7 @@ class ParsedEmail:
     precedence: str = ""
     x_loop: str = ""
     authentication_results: list[str] = field(default_factory=list)
+    failed_recipient_headers: list[str] = field(default_factory=list)
 
 
 def _strip_preamble(raw: bytes) -> bytes:
@@ -140,24 +153,38 @@ def _addresses(msg: Message, name: str, fallbacks: Sequence[str]) -> list[str]:
     return result
 
 
+def _cap_html(walked: WalkResult) -> None:
+    """HTML too large or too deeply nested to sanitise or render in bounded time becomes
+    text (a linear strip of the tags); the original is kept as ``message.html``."""
+    for unit in walked.units:
+        if not unit.html:
+            continue
+        reason = html_limits(unit.html)
+        if not reason:
+            continue
+        walked.defects.append(f"{reason}; shown as text, the original kept as message.html")
+        content = unit.html.encode("utf-8", "surrogateescape")
+        walked.attachments.append(make_attachment(content, "message.html", "text/html"))
+        if unit.plain is None:
+            unit.plain = strip_tags(unit.html)
+        unit.html = None
+
+
 def _body(walker_units: list[Any]) -> tuple[str, str, str]:
     """(text, reply_text, html) from the walker's body units."""
+    html_only = bool(walker_units) and all(u.plain is None for u in walker_units)
+    htmls = [u.html for u in walker_units if u.html]
+    html = "\n".join(htmls)
+    rendered, before = html_to_text_with_quote(html) if html_only and html else ("", None)
     texts: list[str] = []
-    htmls: list[str] = []
     for unit in walker_units:
         if unit.plain is not None:
             texts.append(unit.plain)
         elif unit.html is not None:
-            texts.append(html_to_text(unit.html))
-        if unit.html:
-            htmls.append(unit.html)
+            # One HTML part (the usual case): its rendering is already made.
+            texts.append(rendered if len(htmls) == 1 else html_to_text(unit.html))
     text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
-    html = "\n".join(htmls)
-    if walker_units and all(u.plain is None for u in walker_units) and html:
-        rendered, before = html_to_text_with_quote(html)
-        reply = extract_reply(rendered, before)
-    else:
-        reply = extract_reply(text)
+    reply = extract_reply(rendered, before) if html_only and html else extract_reply(text)
     return strip_nul(text), strip_nul(reply), strip_nul(html)
 
 
@@ -178,7 +205,7 @@ def _declared_charset(msg: Message) -> str | None:
 
 def _parse(raw: bytes, fallbacks: Sequence[str]) -> ParsedEmail:
     defects: list[str] = []
-    msg = BytesParser(policy=RAW_POLICY).parsebytes(_strip_preamble(raw))
+    msg = parse_bytes(_strip_preamble(raw))
     fallbacks = with_hint(fallbacks, _declared_charset(msg))
 
     subject_h = decode_header(msg.get("subject"), fallbacks)
@@ -192,6 +219,7 @@ def _parse(raw: bytes, fallbacks: Sequence[str]) -> ParsedEmail:
 
     walker = Walker(fallbacks)
     walked = walker.walk(msg)
+    _cap_html(walked)
     defects.extend(walked.defects)
     text, reply_text, html = _body(walked.units)
 
@@ -211,7 +239,7 @@ def _parse(raw: bytes, fallbacks: Sequence[str]) -> ParsedEmail:
         part_types=frozenset(walked.part_types),
     )
     bounce = is_bounce(bounce_signals)
-    auto = is_auto_generated(bounce_signals, bounce)
+    auto_reason = machine_reason(bounce_signals, bounce)
 
     message_ids = parse_message_id_list(msg.get("message-id"))
     unique_defects = list(dict.fromkeys(defects))[:MAX_DEFECTS]
@@ -235,7 +263,9 @@ def _parse(raw: bytes, fallbacks: Sequence[str]) -> ParsedEmail:
         reply_text=reply_text,
         html=html,
         attachments=walked.attachments,
-        auto_generated=auto,
+        auto_generated=bool(auto_reason),
+        auto_reason=auto_reason,
+        auto_suspected=not auto_reason and auto_reply_subject(subject),
         bounce=bounce,
         defects=unique_defects,
         auto_submitted=first("auto-submitted"),
@@ -243,6 +273,7 @@ def _parse(raw: bytes, fallbacks: Sequence[str]) -> ParsedEmail:
         precedence=first("precedence"),
         x_loop=first("x-loop"),
         authentication_results=kept.get("authentication-results", []),
+        failed_recipient_headers=kept.get("x-failed-recipients", []),
     )
 
 
@@ -271,10 +302,47 @@ def parse_message(
         failure = "message nested too deeply to parse"
     except Exception as exc:  # the contract is "never raise": keep the bytes instead
         failure = f"parser failure: {type(exc).__name__}: {str(exc)[:200]}"
-    return ParsedEmail(
-        defects=[failure],
+    # The body could not be read, but the top-level header can: who wrote, about what.
+    top = ParsedEmail()
+    with contextlib.suppress(Exception):
+        top = _parse(_header_block(raw), fallback_charsets)
+    return replace(
+        top,
+        defects=[failure, *top.defects][:MAX_DEFECTS],
         attachments=[make_attachment(raw, "message.eml", "message/rfc822")],
     )
+
+
+_CONTENT_HEADER = re.compile(rb"(?im)^content-[a-z-]*[ \t]*:.*(?:\r?\n[ \t].*)*\r?\n?")
+
+
+def _header_block(raw: bytes) -> bytes:
+    """The top-level header section alone, without its Content-* fields (no body to
+    describe): enough for the subject, the sender and the threading headers."""
+    end = _HEADER_END.search(raw)
+    head = raw[: end.start()] if end else raw[:_MAX_HEADER_BYTES]
+    return _CONTENT_HEADER.sub(b"", head[:_MAX_HEADER_BYTES]) + b"\n\n"
+
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_MAX_HEADER_BYTES = 256 * 1024
+
+# Defects that mean part of the message was not read or not shown as sent: the intake
+# flags the ticket with them, and the raw message is attached whole.
+_LOSSY = (
+    "message nested too deeply",
+    "parser failure",
+    "more than ",  # MIME parts
+    "MIME nesting deeper",
+    "attached message with too many parts",
+    "HTML larger",
+    "HTML nested",
+)
+
+
+def lossy_defects(parsed: ParsedEmail) -> list[str]:
+    """The defects of ``parsed`` that lost content (see ``_LOSSY``)."""
+    return [d for d in parsed.defects if d.startswith(_LOSSY)]
 
 
 def to_json_dict(p: ParsedEmail, file: str) -> dict[str, Any]:

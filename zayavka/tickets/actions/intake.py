@@ -9,6 +9,7 @@ quarantine with the reason, to be replayed with `zayavka quarantine retry`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -17,15 +18,22 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from zayavka.accounts.models import Channel, Contact
+from zayavka.accounts.models import Channel, Contact, ContactAddress
 from zayavka.core.storage import read_blob, store_blob
 from zayavka.tickets import catalog, notifications, routing
 from zayavka.tickets.actions.assignment import route_and_assign
+from zayavka.tickets.actions.events import lock_ticket, record_event
 from zayavka.tickets.actions.messages import add_message
 from zayavka.tickets.actions.relations import link_tickets
 from zayavka.tickets.actions.tickets import change_status, open_ticket
-from zayavka.tickets.identify import create_contact, find_contact, identify_client
-from zayavka.tickets.inbound import InboundMessage
+from zayavka.tickets.identify import (
+    confirm_email,
+    create_contact,
+    email_confirmed,
+    find_contact,
+    identify_client,
+)
+from zayavka.tickets.inbound import MAX_EXTERNAL_ID, InboundMessage, Sender, content_digest
 from zayavka.tickets.models import (
     Category,
     EventKind,
@@ -40,6 +48,7 @@ from zayavka.tickets.models import (
 )
 from zayavka.tickets.policy import policy_for, screen
 from zayavka.tickets.priority import choose_priority
+from zayavka.tickets.sanitize import html_limits, sanitize_html
 from zayavka.tickets.threading import ticket_number_from_message_id
 
 log = logging.getLogger(__name__)
@@ -65,6 +74,14 @@ class IntakeResult:
         return {"result": self.result, "ticket": self.ticket_number}
 
 
+# Channels whose external id the sender writes (a Message-ID), and may reuse or forge:
+# there a different input under a known id is another message. Elsewhere the id is our
+# own idempotency key (a form token, an update id): a second input under it is a retry.
+IDS_CHOSEN_BY_SENDER = frozenset({Channel.EMAIL})
+
+# In a message's meta: the external id it shared with a different, earlier message.
+REUSED_ID = "reused_external_id"
+
 # Channels whose raw bytes can be parsed again register here, so that inputs the
 # channel itself could not read can be replayed from quarantine after a fix.
 RAW_PARSERS: dict[str, Callable[[bytes, str], InboundMessage]] = {}
@@ -80,7 +97,7 @@ def receive(message: InboundMessage) -> IntakeResult:
     """
     if message.channel not in Channel.values:
         raise ValueError(f"unknown channel {message.channel!r}")
-    message = _store_blobs(message.with_defaults())
+    message = _prepare(message.with_defaults())
     blob_key, sha256 = store_blob(f"raw/{message.channel}", message.raw)
     envelope = message.to_envelope()
     # Where a failure came from: the insert (the dedupe) and the commit raise as they
@@ -100,24 +117,30 @@ def receive(message: InboundMessage) -> IntakeResult:
         return result
     except IntegrityError as exc:
         if not processing:
-            return _duplicate(message, exc)
+            return _duplicate(message, exc, sha256)
         failure: Exception = exc
     except Exception as exc:
         if not processing:
             raise
         failure = exc
-    reason = f"{failure.__class__.__name__}: {failure}"[:4000]
+    reason = _reason(failure)
     try:
         with transaction.atomic():
             raw = _new_raw(message, blob_key, sha256, envelope, RawInput.State.QUARANTINED, reason)
     except IntegrityError as exc:
-        return _duplicate(message, exc)  # a copy delivered meanwhile got in first
+        return _duplicate(message, exc, sha256)  # a copy delivered meanwhile got in first
     log.error(
         "intake failed; input quarantined",
         exc_info=failure,
         extra={"raw": raw.pk, "channel": message.channel},
     )
     return IntakeResult(Result.QUARANTINED, raw_id=raw.pk, reason=reason)
+
+
+def _reason(failure: Exception) -> str:
+    if isinstance(failure, Refused):
+        return str(failure)[:4000]
+    return f"{failure.__class__.__name__}: {failure}"[:4000]
 
 
 def _new_raw(
@@ -141,9 +164,13 @@ def _new_raw(
     )
 
 
-def _duplicate(message: InboundMessage, error: IntegrityError) -> IntakeResult:
+def _duplicate(message: InboundMessage, error: IntegrityError, sha256: str) -> IntakeResult:
     """What became of the stored copy of an input received again; ``error`` (the failed
-    insert's) is raised when there is no such copy."""
+    insert's) is raised when there is no such copy.
+
+    The same bytes, or the same content through another route, is a duplicate. A
+    different message under a known Message-ID (reused or forged: `IDS_CHOSEN_BY_SENDER`)
+    is not dropped: it is received under a key of its own, and its ticket is flagged."""
     existing = (
         RawInput.objects.filter(channel=message.channel, external_id=message.external_id)
         .select_related("ticket")
@@ -151,6 +178,24 @@ def _duplicate(message: InboundMessage, error: IntegrityError) -> IntakeResult:
     )
     if existing is None:
         raise error
+    same = (
+        message.channel not in IDS_CHOSEN_BY_SENDER
+        or existing.sha256 == sha256
+        or (
+            bool(existing.envelope)
+            and content_digest(existing.envelope) == message.content_digest()
+        )
+    )
+    if not same and REUSED_ID not in message.meta:
+        digest = message.content_digest()
+        own_key = f"reused:{hashlib.sha256(message.external_id.encode()).hexdigest()}:{digest}"
+        return receive(
+            replace(
+                message,
+                external_id=own_key,
+                meta={**message.meta, REUSED_ID: message.external_id[:MAX_EXTERNAL_ID]},
+            )
+        )
     return IntakeResult(
         Result.DUPLICATE,
         ticket_number=existing.ticket.number if existing.ticket else None,
@@ -194,9 +239,11 @@ def retry(raw_id: int) -> IntakeResult:
             )
         data = read_blob(raw.blob_key)
         if raw.envelope:
-            message = InboundMessage.from_envelope(raw.envelope, data)
+            # Sanitised again: an envelope kept before HTML was sanitised at intake has
+            # it raw. Idempotent for the others.
+            message = _prepare(InboundMessage.from_envelope(raw.envelope, data))
         elif raw.channel in RAW_PARSERS:
-            message = _store_blobs(RAW_PARSERS[raw.channel](data, raw.external_id))
+            message = _prepare(RAW_PARSERS[raw.channel](data, raw.external_id))
             raw.envelope = message.to_envelope()
         else:
             return IntakeResult(
@@ -206,6 +253,18 @@ def retry(raw_id: int) -> IntakeResult:
         raw.state = RawInput.State.PROCESSED
         raw.reason = ""
         return _process_or_quarantine(message, raw, replay=True)
+
+
+def _prepare(message: InboundMessage) -> InboundMessage:
+    """The slow, idempotent work done before the transaction: attachments stored, HTML
+    sanitised (what the envelope keeps and the thread stores and shows)."""
+    message = _store_blobs(message)
+    if message.html:
+        # A channel keeps over-large or over-deep HTML as text and a file (email does);
+        # from any other, such HTML is dropped rather than sanitised for minutes.
+        html = "" if html_limits(message.html) else sanitize_html(message.html)
+        message = replace(message, html=html)
+    return message
 
 
 def _store_blobs(message: InboundMessage) -> InboundMessage:
@@ -226,7 +285,7 @@ def _process_or_quarantine(
         with transaction.atomic():
             return _finish(raw, _process(message, raw), replay=replay)
     except Exception as exc:
-        reason = f"{exc.__class__.__name__}: {exc}"[:4000]
+        reason = _reason(exc)
         log.exception(
             "intake failed; input quarantined", extra={"raw": raw.pk, "channel": message.channel}
         )
@@ -248,8 +307,19 @@ def _finish(raw: RawInput, result: IntakeResult, *, replay: bool = False) -> Int
     # The envelope (the whole text, maybe large) was just inserted; only a replay
     # changes it, with the attempts and the reason.
     changed = ["state", "ticket", "processed_at"]
+    if result.reason and not replay:
+        raw.reason = result.reason[:4000]
+        changed.append("reason")
     raw.save(update_fields=[*changed, "attempts", "reason", "envelope"] if replay else changed)
     return replace(result, raw_id=raw.pk)
+
+
+class Refused(Exception):
+    """An input intake will not process as it is; it is quarantined with this reason."""
+
+
+# The longest address a contact keeps (`ContactAddress.value`); RFC 5321 allows 254.
+MAX_ADDRESS = 320
 
 
 # Channels where the sender's address is only claimed, never shown to be theirs.
@@ -257,6 +327,41 @@ UNPROVEN_CHANNELS = frozenset({Channel.PHONE, Channel.WEB})
 
 
 def _process(message: InboundMessage, raw: RawInput) -> IntakeResult:
+    result = _file(message, raw)
+    if result.ticket_id is not None and REUSED_ID in message.meta:
+        _flag(
+            result.ticket_id,
+            "a different message reused a known Message-ID",
+            {"reused_id": message.meta[REUSED_ID][:300]},
+            channel=message.channel,
+        )
+    if result.ticket_id is not None and message.problems:
+        _flag(
+            result.ticket_id,
+            "message not read in full: " + "; ".join(message.problems),
+            {"problems": list(message.problems)[:20]},
+            channel=message.channel,
+        )
+    return result
+
+
+def _flag(ticket_id: int, reason: str, data: dict[str, Any], *, channel: str) -> None:
+    """Flag the ticket for the desk's attention: the mark on its page, a FLAGGED event."""
+    ticket = Ticket.objects.get(pk=ticket_id)
+    lock_ticket(ticket)
+    if reason not in ticket.flag_reason:
+        joined = f"{ticket.flag_reason}; {reason}" if ticket.flag_reason else reason
+        ticket.is_flagged = True
+        ticket.flag_reason = joined[:300]
+        ticket.save(update_fields=["is_flagged", "flag_reason"])
+    record_event(ticket, EventKind.FLAGGED, data={"reason": reason, **data}, channel=channel)
+
+
+def _file(message: InboundMessage, raw: RawInput) -> IntakeResult:
+    sender = message.sender
+    if max(len(sender.email), len(sender.phone), len(sender.telegram_id)) > MAX_ADDRESS:
+        # Cut short, two such addresses would be one contact: refuse instead.
+        raise Refused(f"sender address longer than {MAX_ADDRESS} characters")
     if message.auto_generated:
         return _machine_mail(message, raw)
     contact = find_contact(message.sender)
@@ -264,12 +369,18 @@ def _process(message: InboundMessage, raw: RawInput) -> IntakeResult:
     ticket = _thread_target(message, contact)
     # A phone number, or an address typed into the public web form, proves nothing about
     # who is asking (R27): such tickets stay unverified even when the number or address is
-    # a registered contact's, unless the sender signed in.
+    # a registered contact's, unless the sender signed in. An email address counts as
+    # registered only once confirmed (portal account, authenticated mail, an agent): the
+    # contact a stranger's first mail created does not vouch for their second.
+    if message.sender.authenticated and message.channel == Channel.EMAIL:
+        confirm_email(message.sender, ContactAddress.Confirmation.AUTHENTICATED)
     verification = (
         Verification.AUTHENTICATED
         if registered and message.sender.authenticated
         else Verification.NONE
-        if not registered or message.channel in UNPROVEN_CHANNELS
+        if not registered
+        or message.channel in UNPROVEN_CHANNELS
+        or (message.channel == Channel.EMAIL and not email_confirmed(message.sender))
         else Verification.ADDRESS
     )
     if isinstance(ticket, Ticket):
@@ -306,21 +417,37 @@ def _thread_target(message: InboundMessage, contact: Contact | None) -> Ticket |
         return None
     while candidate.merged_into_id is not None:
         candidate = tickets.get(pk=candidate.merged_into_id)
-    if contact is not None and (
-        candidate.requester_id == contact.pk
-        or candidate.participants.filter(pk=contact.pk).exists()
-    ):
-        return candidate
-    return candidate.pk
+    return candidate if _takes_part(candidate, contact) else candidate.pk
+
+
+def _takes_part(ticket: Ticket, contact: Contact | None) -> bool:
+    """The sender is the ticket's requester or one of its participants: only then may
+    their mail land in it."""
+    return contact is not None and (
+        ticket.requester_id == contact.pk or ticket.participants.filter(pk=contact.pk).exists()
+    )
 
 
 def _machine_mail(message: InboundMessage, raw: RawInput) -> IntakeResult:
     """Auto-replies and bounces: a system note on the ticket whose mail they answer, else
-    ignored. Only our signed Message-IDs count: anyone can write a number in a subject."""
+    ignored. Only our signed Message-IDs count: anyone can write a number in a subject.
+    And, as for a person's reply, only from someone who takes part in the ticket (or a
+    bounce of our mail to such a person): a stranger who learnt a Message-ID writes
+    nothing into the ticket."""
     numbers = [n for n in map(ticket_number_from_message_id, message.reply.message_ids) if n]
     target = Ticket.objects.filter(number=numbers[0]).first() if numbers else None
     if target is None:
-        return IntakeResult(Result.IGNORED)
+        why = str(message.meta.get("auto_reason") or "machine mail")
+        return IntakeResult(Result.IGNORED, reason=f"machine mail, not about a ticket: {why}")
+    while target.merged_into_id is not None:
+        target = Ticket.objects.get(pk=target.merged_into_id)
+    senders = [message.sender, *(Sender(email=a) for a in message.failed_recipients)]
+    if not any(_takes_part(target, find_contact(s)) for s in senders):
+        return IntakeResult(
+            Result.IGNORED,
+            reason=f"machine mail from someone who does not take part in ticket "
+            f"{target.display_number}",
+        )
     _add_inbound(target, message, raw, None, kind=Message.Kind.SYSTEM)
     return IntakeResult(Result.APPENDED, ticket_number=target.number, ticket_id=target.pk)
 
@@ -365,7 +492,12 @@ def _open(
     # one is created so, rather than inserted and then updated).
     by_domain = match.organization if match.identified_by == "email_domain" else None
     if contact is None:
-        contact = create_contact(message.sender, by_domain)
+        proven = message.sender.authenticated and message.channel == Channel.EMAIL
+        contact = create_contact(
+            message.sender,
+            by_domain,
+            email_confirmed_by=ContactAddress.Confirmation.AUTHENTICATED if proven else "",
+        )
     elif by_domain is not None and contact.organization_id is None:
         contact.organization = by_domain
         contact.save(update_fields=["organization"])
@@ -416,6 +548,7 @@ def _open(
         contact,
         in_reply_to=message.message_id,
         echo=verification != Verification.NONE,
+        acknowledge=not message.auto_suspected,
     )
     _add_inbound(ticket, message, raw, contact)
     if follow_up_of is not None:
@@ -439,6 +572,8 @@ def _add_inbound(
         meta["cc"] = list(message.cc)
     if message.auto_generated:
         meta["auto_generated"] = True
+    if message.auto_suspected:
+        meta["auto_suspected"] = True
     # The channel policy of the ticket's contract (R9): files it does not admit are
     # stored and flagged, out of the thread, and the sender is told once.
     rules = policy_for(ticket.contract, message.channel) if message.attachments else None
@@ -459,6 +594,7 @@ def _add_inbound(
         withheld={item.index: item.detail for item in withheld},
         meta=meta,
         at=message.received_at,
+        html_sanitized=True,
     )
     if rules is not None and withheld and contact is not None and not message.auto_generated:
         notifications.notify_attachments_withheld(

@@ -63,9 +63,13 @@ def add_message(
     withheld: dict[int, str] | None = None,
     meta: dict[str, Any] | None = None,
     at: datetime | None = None,
+    html_sanitized: bool = False,
 ) -> Message:
     """Append a message to the ticket's thread; attachments must already be stored.
 
+    `html` is sanitised here unless the caller did it before its transaction
+    (`html_sanitized`, as intake does: sanitising can take long, and the transaction
+    holds the database's write lock); what is stored is shown as it is.
     `withheld` maps positions in `attachments` to why the channel policy keeps that
     file out of the thread: it is stored all the same, flagged, and the event says so.
     """
@@ -82,7 +86,7 @@ def add_message(
             author_user=author_user,
             subject=subject[:500],
             text=text,
-            html=sanitize_html(html) if html else "",
+            html=html if html_sanitized or not html else sanitize_html(html),
             external_id=external_id[:500],
             message_id=message_id[:500],
             raw=raw,

@@ -10,23 +10,32 @@ from zayavka.tickets.models import RawInput
 
 
 class Command(BaseCommand):
-    help = "List quarantined inputs, or replay one: `quarantine list`, `quarantine retry ID`."
+    help = (
+        "List quarantined inputs (or ignored ones: `--ignored`), or replay one: "
+        "`quarantine list`, `quarantine retry ID`."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         listing = sub.add_parser("list", help="inputs waiting in quarantine")
         listing.add_argument("--json", action="store_true", help="one JSON object per line")
+        listing.add_argument(
+            "--ignored",
+            action="store_true",
+            help="list the inputs deliberately ignored (machine mail) instead, with the reason",
+        )
         retry = sub.add_parser("retry", help="run a quarantined input through intake again")
         retry.add_argument("ids", nargs="+", type=int)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "list":
-            self._list(as_json=options["json"])
+            self._list(as_json=options["json"], ignored=options["ignored"])
         else:
             self._retry(options["ids"])
 
-    def _list(self, *, as_json: bool) -> None:
-        rows = RawInput.objects.filter(state=RawInput.State.QUARANTINED).order_by("received_at")
+    def _list(self, *, as_json: bool, ignored: bool = False) -> None:
+        state = RawInput.State.IGNORED if ignored else RawInput.State.QUARANTINED
+        rows = RawInput.objects.filter(state=state).order_by("received_at")
         for raw in rows:
             if as_json:
                 self.stdout.write(

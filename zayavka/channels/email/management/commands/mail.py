@@ -1,7 +1,10 @@
 """`zayavka mail deliver|parse|listen`: the email channel's ways in, and its debugger.
 
 - ``mail deliver``: the MTA pipe. The raw message on stdin; exit 0 once it is stored,
-  75 (EX_TEMPFAIL) when it is not, so the MTA retries. One JSON line on stdout.
+  75 (EX_TEMPFAIL) when it is not, so the MTA retries, 65 (EX_DATAERR) when it is
+  refused for good (larger than ``ZAYAVKA_MAIL_MAX_BYTES``), so the MTA bounces it.
+  A message not processed within ``--timeout`` is quarantined with that reason (exit
+  0): a retry would stall the same way. One JSON line on stdout.
 - ``mail parse FILE... [--json]``: what the parser makes of each file.
 - ``mail listen [--lmtp|--smtp] [--host H] [--port N]``: the LMTP/SMTP listener.
 - ``mail poll [--mailbox NAME] [--forever]``: fetch from the IMAP mailboxes configured
@@ -20,13 +23,16 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 # Exit status when the message is not stored: sysexits.h EX_TEMPFAIL, "try again later".
 EX_TEMPFAIL = 75
+# A message refused for good (sysexits.h EX_DATAERR): the MTA bounces it, never retries.
+EX_DATAERR = 65
+_DRAIN_CHUNK = 64 * 1024
 DEFAULT_DELIVER_TIMEOUT = 120.0
 
 
@@ -81,7 +87,7 @@ class Command(BaseCommand):
             "--timeout",
             type=float,
             default=DEFAULT_DELIVER_TIMEOUT,
-            help="seconds before giving up with exit 75 (0: no limit)",
+            help="seconds before the message is quarantined unprocessed (0: no limit)",
         )
         parse = sub.add_parser("parse", help="show what the parser reads in each file")
         parse.add_argument("files", nargs="+")
@@ -94,7 +100,10 @@ class Command(BaseCommand):
         listen.add_argument("--host", help="default: from ZAYAVKA_LMTP_ADDRESS")
         listen.add_argument("--port", type=int, help="default: from ZAYAVKA_LMTP_ADDRESS")
         listen.add_argument(
-            "--max-size", type=int, default=50 * 1024 * 1024, help="bytes; larger: 552"
+            "--max-size",
+            type=int,
+            default=None,
+            help="bytes; larger: 552 (default: ZAYAVKA_MAIL_MAX_BYTES)",
         )
         listen.add_argument("--workers", type=int, default=4, help="intake threads")
         poll = sub.add_parser("poll", help="fetch new mail from the IMAP mailboxes")
@@ -120,21 +129,45 @@ class Command(BaseCommand):
             self._listen(options)
 
     def _deliver(self, stream: BinaryIO, timeout: float) -> None:
+        limit: int = settings.ZAYAVKA_MAIL_MAX_BYTES
+        # One read, bounded: the message's bytes are held once, and an oversized one
+        # never whole (the rest is drained unkept, so that the MTA sees no broken pipe).
+        raw = stream.read(limit + 1)
+        if len(raw) > limit:
+            del raw
+            while stream.read(_DRAIN_CHUNK):
+                pass
+            reason = f"message larger than {limit} bytes"
+            self.stdout.write(json.dumps({"result": "refused", "ticket": None, "reason": reason}))
+            raise CommandError(f"message refused: {reason}", returncode=EX_DATAERR)
         try:
             with _time_limit(timeout):
                 from zayavka.channels.email.deliver import deliver
 
-                raw = stream.read()
                 result = deliver(raw)
+        except _DeliveryTimeout:
+            # Retrying would stall the same way, forever: keep it for the desk instead.
+            result = self._quarantine_slow(raw, f"not processed within {timeout:g} s")
         except BaseException as exc:  # whatever it was, the message is not stored
             if isinstance(exc, SystemExit):
                 raise
-            error = f"{exc.__class__.__name__}: {exc}"
-            self.stdout.write(json.dumps({"result": "tempfail", "ticket": None}))
-            raise CommandError(
-                f"message not stored, try again later: {error}", returncode=EX_TEMPFAIL
-            ) from exc
+            self._tempfail(exc)
         self.stdout.write(json.dumps(result.as_json()))
+
+    def _quarantine_slow(self, raw: bytes, reason: str) -> Any:
+        from zayavka.channels.email.deliver import quarantine
+
+        try:
+            return quarantine(raw, reason)
+        except Exception as exc:  # the database is the trouble: let the MTA retry
+            self._tempfail(exc)
+
+    def _tempfail(self, exc: BaseException) -> NoReturn:
+        error = f"{exc.__class__.__name__}: {exc}"
+        self.stdout.write(json.dumps({"result": "tempfail", "ticket": None}))
+        raise CommandError(
+            f"message not stored, try again later: {error}", returncode=EX_TEMPFAIL
+        ) from exc
 
     def _parse(self, files: list[str], *, as_json: bool) -> None:
         from zayavka.channels.email.parsing import parse_message, to_json_dict
@@ -166,7 +199,7 @@ class Command(BaseCommand):
             options["host"] or default_host,
             default_port if options["port"] is None else options["port"],
             protocol=options["protocol"],
-            max_bytes=options["max_size"],
+            max_bytes=options["max_size"] or settings.ZAYAVKA_MAIL_MAX_BYTES,
             workers=options["workers"],
         )
         # aiosmtpd logs every connection at INFO: too chatty for a mail server's log.
