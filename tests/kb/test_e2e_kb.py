@@ -127,7 +127,7 @@ def test_an_agent_inserts_an_article_into_a_reply(
         )
     )
     browser.screenshot("07-reply-with-article")
-    page.get_by_role("button", name="Отправить ответ").click()
+    page.get_by_role("button", name="Отправить и сохранить").click()
     expect(page.locator(".message.dir-out")).to_contain_text("/kb/outlook-0x800ccc0f/")
     sent = Message.objects.filter(ticket=ticket, direction=Message.Direction.OUTBOUND).get()
     assert "/kb/outlook-0x800ccc0f/" in sent.text
