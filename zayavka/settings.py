@@ -92,6 +92,10 @@ INSTALLED_APPS = [
     "zayavka.channels.phone",
     "zayavka.portal",
     "zayavka.workspace",
+    "zayavka.webhooks",
+    "zayavka.api",
+    # django-ninja's templates and static files: the API docs page served from here.
+    "ninja",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from zayavka.api.main import api
 from zayavka.accounts.signin import LimitedAdminAuthenticationForm, LimitedLoginView
 from zayavka.core.views import healthz
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("desk/", include("zayavka.workspace.urls")),
     path("", include("zayavka.portal.urls")),
     path("login/", LimitedLoginView.as_view(), name="login"),

@@ -252,8 +252,9 @@ def _finish(raw: RawInput, result: IntakeResult, *, replay: bool = False) -> Int
     return replace(result, raw_id=raw.pk)
 
 
-# Channels where the sender's address is only claimed, never shown to be theirs.
-UNPROVEN_CHANNELS = frozenset({Channel.PHONE, Channel.WEB})
+# Channels where the sender's address is only claimed, never shown to be theirs (the API
+# too: an integration that vouches for its contact says so, `Sender.authenticated`).
+UNPROVEN_CHANNELS = frozenset({Channel.PHONE, Channel.WEB, Channel.API})
 
 
 def _process(message: InboundMessage, raw: RawInput) -> IntakeResult:
