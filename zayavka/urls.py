@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from zayavka.api.main import api
 from zayavka.accounts.signin import LimitedAdminAuthenticationForm, LimitedLoginView
+from zayavka.api.main import api
 from zayavka.core.views import healthz
 
 admin.autodiscover()

@@ -1,11 +1,11 @@
 """The API tests: tokens for the workspace's personas (tests/conftest.py says who is who).
 
-  api               a client for /api/v1/ with `api.as_(token)`; its requests carry
-                    the token as `Authorization: Bearer …`
-  anna_token        anna's own token (agent in the web team), every scope
-  vera_token        vera's (agent in the restricted security team), every scope
-  panel_token       the hosting control panel's integration token, acting as the
-                    service account "panel" (an agent in no team), every scope
+api               a client for /api/v1/ with `api.as_(token)`; its requests carry
+                  the token as `Authorization: Bearer …`
+anna_token        anna's own token (agent in the web team), every scope
+vera_token        vera's (agent in the restricted security team), every scope
+panel_token       the hosting control panel's integration token, acting as the
+                  service account "panel" (an agent in no team), every scope
 """
 
 from __future__ import annotations

@@ -54,9 +54,7 @@ def test_the_same_idempotency_key_replays_the_first_answer(api: Api, anna_token:
     assert Ticket.objects.count() == 1
 
 
-def test_idempotency_keys_belong_to_their_token(
-    api: Api, anna_token: str, agents: Agents
-) -> None:
+def test_idempotency_keys_belong_to_their_token(api: Api, anna_token: str, agents: Agents) -> None:
     boris_token = issue_token(name="b", user=agents.boris, scopes=["tickets:write"])[1]
     one = api.as_(anna_token).post("/tickets", NEW, headers={"Idempotency-Key": "k1"})
     two = api.as_(boris_token).post("/tickets", NEW, headers={"Idempotency-Key": "k1"})

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest
-from ninja import Status, Path, Query, Router, Schema
+from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from zayavka.accounts.models import ContactAddress, Organization
@@ -194,8 +194,12 @@ def get_organization(
 
 
 def _categories() -> Any:
-    return Category.objects.filter(is_active=True).select_related("parent", "team").prefetch_related(
-        Prefetch("fields", queryset=CategoryField.objects.order_by("position", "pk"))
+    return (
+        Category.objects.filter(is_active=True)
+        .select_related("parent", "team")
+        .prefetch_related(
+            Prefetch("fields", queryset=CategoryField.objects.order_by("position", "pk"))
+        )
     )
 
 

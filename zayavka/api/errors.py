@@ -93,10 +93,10 @@ def install(api: NinjaAPI) -> None:
             response[name] = value
         return response
 
-    def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    def api_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, exc.status, exc.code, exc.message, exc.fields, exc.headers)
 
-    def invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    def invalid(request: HttpRequest, exc: Any) -> HttpResponse:
         fields: dict[str, list[str]] = {}
         for error in exc.errors:
             location = [str(part) for part in error.get("loc", ())]
@@ -105,7 +105,7 @@ def install(api: NinjaAPI) -> None:
             fields.setdefault(".".join(path), []).append(str(error.get("msg", "invalid")))
         return respond(request, 422, "invalid_request", "The request is not valid.", fields)
 
-    def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    def unauthorized(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(
             request,
             401,
@@ -114,17 +114,17 @@ def install(api: NinjaAPI) -> None:
             headers={"WWW-Authenticate": "Bearer"},
         )
 
-    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         status = exc.status_code
         return respond(request, status, _CODES.get(status, "error"), str(exc))
 
-    def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, 404, "not_found", "No such object, or not yours to see.")
 
-    def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def forbidden(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, 403, "forbidden", "The token's user may not do this here.")
 
-    def refused(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    def refused(request: HttpRequest, exc: Any) -> HttpResponse:
         if hasattr(exc, "error_dict"):
             fields = {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
             return respond(request, 422, "invalid_request", "The request is not valid.", fields)

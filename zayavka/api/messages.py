@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
-from ninja import Status, File, Form, Query, Router, Schema, UploadedFile
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from zayavka.api import cursors

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from ninja import Status, Header, Path, Query, Router, Schema
+from ninja import Header, Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from zayavka.accounts.models import Channel, Contact, Team, User
@@ -223,9 +223,7 @@ def update_ticket(request: HttpRequest, number: Number, payload: TicketUpdate) -
                     if category is None:
                         raise _unknown("category")
             answers = _check_answers(category, payload.fields or {})
-            ticket_actions.change_category(
-                ticket, category, answers, by=user, channel=Channel.API
-            )
+            ticket_actions.change_category(ticket, category, answers, by=user, channel=Channel.API)
     return ticket_out(_load(ticket.pk))
 
 
@@ -254,7 +252,9 @@ def _assign(ticket: Ticket, payload: TicketUpdate, user: User) -> None:
 
 
 def _unknown(name: str) -> ApiError:
-    return ApiError(422, f"unknown_{name.removesuffix('_id')}", f"No such {name}.", fields={name: ["unknown"]})
+    return ApiError(
+        422, f"unknown_{name.removesuffix('_id')}", f"No such {name}.", fields={name: ["unknown"]}
+    )
 
 
 Sort = Literal["-number", "number", "updated_at", "-updated_at"]
@@ -331,8 +331,8 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> Any:
                 tickets = tickets.filter(Q(updated_at__gt=at) | Q(updated_at=at, number__gt=after))
         else:
             (after,) = cursors.decode(f.cursor, (int,))
-            tickets = tickets.filter(number__lt=after) if descending else tickets.filter(
-                number__gt=after
+            tickets = (
+                tickets.filter(number__lt=after) if descending else tickets.filter(number__gt=after)
             )
     order = ["updated_at", "number"] if by_time else ["number"]
     tickets = tickets.order_by(*(f"-{o}" if descending else o for o in order))

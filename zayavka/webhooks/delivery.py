@@ -29,7 +29,7 @@ class DeliveryFailed(Exception):
 
 def deliver(item: Outbox) -> None:
     context = item.context if isinstance(item.context, dict) else {}
-    subscription = Subscription.objects.filter(pk=context.get("subscription")).first()
+    subscription = Subscription.objects.filter(pk=int(context.get("subscription") or 0)).first()
     if subscription is None or not subscription.is_active:
         log.info("webhook dropped: subscription gone or off", extra={"outbox": item.pk})
         return

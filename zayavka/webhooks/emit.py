@@ -40,7 +40,7 @@ class _Target:
 
 
 def _targets() -> list[_Target]:
-    return cached(  # type: ignore[no-any-return]
+    return cached(
         "webhook_subscriptions",
         lambda: [
             _Target(s.pk, s.url, frozenset(s.events if isinstance(s.events, list) else ()))
@@ -127,7 +127,9 @@ def _details(name: str, data: dict[str, Any]) -> dict[str, Any]:
     if name == Event.STATUS_CHANGED:
         return {k: data[k] for k in ("from", "to", "reason") if k in data}
     if name == Event.PUBLIC_REPLY:
-        text = Message.objects.filter(pk=data.get("message")).values_list("text", flat=True)
+        text = Message.objects.filter(pk=int(data.get("message") or 0)).values_list(
+            "text", flat=True
+        )
         return {"message_id": data.get("message"), "text": text.first() or ""}
     if name in {Event.SLA_WARNING, Event.SLA_BREACH}:
         return {k: data[k] for k in ("target", "deadline", "due_at") if k in data}
