@@ -251,6 +251,18 @@ def _assign(ticket: Ticket, payload: TicketUpdate, user: User) -> None:
         ) from exc
 
 
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "updated_since: give a date and time (RFC 3339).",
+            fields={"updated_since": ["not a date and time"]},
+        ) from exc
+
+
 def _unknown(name: str) -> ApiError:
     return ApiError(
         422, f"unknown_{name.removesuffix('_id')}", f"No such {name}.", fields={name: ["unknown"]}
@@ -268,8 +280,12 @@ class TicketFilters(Schema):
     assignee: Id | None = Field(None, description="An agent's user id.")
     unassigned: bool | None = None
     organization: Id | None = Field(None, description="An organization's id.")
-    updated_since: datetime | None = Field(
-        None, description="Only tickets changed at or after this time (UTC if no offset)."
+    updated_since: str | None = Field(
+        None,
+        max_length=40,
+        json_schema_extra={"format": "date-time"},
+        description="Only tickets changed at or after this time, RFC 3339 "
+        "(UTC if no offset is given).",
     )
     q: str | None = Field(None, max_length=500, description="Words, a number or an address.")
     sort: Sort = "-number"
@@ -306,7 +322,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> Any:
     if f.organization is not None:
         tickets = tickets.filter(organization_id=f.organization)
     if f.updated_since is not None:
-        since = f.updated_since
+        since = _moment(f.updated_since)
         if since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
         tickets = tickets.filter(updated_at__gte=since)
