@@ -31,7 +31,9 @@ class NewTokenForm(forms.Form):
 
 
 def _page(request: HttpRequest, form: NewTokenForm, plain: str = "") -> HttpResponse:
-    tokens = ApiToken.objects.filter(user=request.user, kind=ApiToken.Kind.AGENT).order_by(
+    user = request.user
+    assert isinstance(user, User)
+    tokens = ApiToken.objects.filter(user=user, kind=ApiToken.Kind.AGENT).order_by(
         "revoked_at", "-created_at"
     )
     context: dict[str, Any] = {
@@ -57,7 +59,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     if active >= MAX_OWN_TOKENS:
         form.add_error(None, _("Revoke a token first: you have %(n)d.") % {"n": active})
         return _page(request, form)
-    _, plain = issue_token(
+    _token, plain = issue_token(
         name=form.cleaned_data["name"],
         user=user,
         scopes=form.cleaned_data["scopes"],
@@ -70,7 +72,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @agent_required
 @require_POST
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = ApiToken.objects.filter(pk=pk, user=request.user).first()
+    user = request.user
+    assert isinstance(user, User)
+    token = ApiToken.objects.filter(pk=pk, user=user).first()
     if token is None:
         raise Http404("no such token")
     revoke_token(token)
