@@ -10,6 +10,7 @@ from django.test import Client
 
 from tests.api.conftest import Api
 from tests.personas import PASSWORD, Agents
+from zayavka.api import pages
 from zayavka.api.models import ApiToken
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +84,23 @@ def test_the_docs_and_the_schema_are_served_from_the_desk_itself(client: Client)
     assert schema["openapi"].startswith("3.")
     assert schema["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
     assert "/api/v1/tickets" in schema["paths"]
+
+
+def test_the_page_reads_in_russian(agents: Agents) -> None:
+    client = Client()
+    assert client.login(username="anna", password=PASSWORD)
+    page = client.get("/desk/api-tokens/").text
+    assert "Токены API" in page
+    assert "Токен позволяет вашим скриптам работать с API" in page
+    assert "У вас пока нет токенов." in page
+
+
+def test_an_agent_has_at_most_so_many_tokens(
+    agents: Agents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pages, "MAX_OWN_TOKENS", 1)
+    anna = _signed_in("anna")
+    anna.post("/desk/api-tokens/", {"name": "one", "scopes": ["tickets:read"]})
+    refused = anna.post("/desk/api-tokens/", {"name": "two", "scopes": ["tickets:read"]})
+    assert "Revoke a token first: you have 1." in refused.text
+    assert ApiToken.objects.filter(user=agents.anna).count() == 1

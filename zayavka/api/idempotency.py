@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 
 from zayavka.api.errors import ApiError
@@ -42,14 +42,8 @@ def claim(token_id: int, key: str, print_: str) -> Replay | None:
     """Claim the key for this request; the stored answer when it was answered before
     with the same body. ApiError 409 when the key went with another body, or its first
     request is still being answered."""
-    try:
-        with transaction.atomic():
-            IdempotencyKey.objects.create(
-                token_id=token_id, key=key, fingerprint=print_, created_at=timezone.now()
-            )
+    if _insert(token_id, key, print_):
         return None
-    except IntegrityError:
-        pass
     existing = IdempotencyKey.objects.filter(token_id=token_id, key=key).first()
     if existing is None:  # released meanwhile: try once more
         return claim(token_id, key, print_)
@@ -67,6 +61,19 @@ def claim(token_id: int, key: str, print_: str) -> Replay | None:
             headers={"Retry-After": "1"},
         )
     return Replay(existing.status_code, existing.response)
+
+
+def _insert(token_id: int, key: str, print_: str) -> bool:
+    """Claim the key in one statement (no transaction of its own, no savepoint): False
+    when a row for it exists already."""
+    table = IdempotencyKey._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (token_id, key, fingerprint, created_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (token_id, key) DO NOTHING RETURNING id",
+            [token_id, key, print_, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
+        return cursor.fetchone() is not None
 
 
 def store(token_id: int, key: str, status: int, body: Any) -> None:
