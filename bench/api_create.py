@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -257,7 +258,7 @@ def run(args: argparse.Namespace, dbname: str) -> None:
                 "postgres_cpu_ms_per_ticket": round(db_cpu / args.count * 1000, 2),
                 "postgres_backends_after": backends,
                 "sql_statements_per_create": statements,
-                "failures": len(failures),
+                "failures": dict(Counter(failures)),
                 "tickets_created_ok": created == expected,
                 "load_average": os.getloadavg(),
             }
