@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
 from django.utils import timezone
 
 from tests.api.conftest import Api
 from tests.factories import World
-from tests.personas import Agents, file_ticket
+from tests.personas import PASSWORD, Agents, file_ticket
 from tests.webhooks.receiver import Receiver, receiver
 from zayavka.tickets import outbox
 from zayavka.tickets.actions import lifecycle
@@ -145,3 +147,25 @@ def test_an_inactive_subscription_gets_nothing(hook: Receiver, world: World) -> 
     file_ticket(world)
     _deliver()
     assert hook.received == []
+
+
+def test_only_http_targets_can_be_subscribed() -> None:
+    with pytest.raises(ValidationError):
+        Subscription(name="x", url="ftp://files.example/in", events=["ticket.created"]).full_clean()
+
+
+def test_the_delivery_log_is_in_the_admin(hook: Receiver, world: World, agents: Agents) -> None:
+    _subscribe(hook.url, Event.TICKET_CREATED)
+    hook.answers = [503]
+    ticket = file_ticket(world)
+    _deliver()
+    client = Client()
+    assert client.login(username="root", password=PASSWORD)
+    page = client.get("/admin/webhooks/delivery/")
+    assert page.status_code == 200
+    assert "HTTP 503" in page.text
+    detail = client.get(f"/admin/webhooks/delivery/{Delivery.objects.get().pk}/change/")
+    assert detail.status_code == 200
+    assert "evt_" in detail.text
+    row = Outbox.objects.get(kind=Outbox.Kind.WEBHOOK)
+    assert row.context["payload"]["ticket"]["number"] == ticket.number

@@ -47,7 +47,8 @@ api = ZayavkaApi(
     description=DESCRIPTION,
     urls_namespace="api-v1",
     auth=TokenAuth(),
-    docs=Swagger(settings={"persistAuthorization": True}),
+    # The token typed into «Authorize» is not kept in the browser's storage.
+    docs=Swagger(),
 )
 errors.install(api)
 api.add_router("", tickets.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,7 @@ class Subscription(models.Model):
     url = models.URLField(
         _("URL"),
         max_length=300,
+        validators=[URLValidator(schemes=["http", "https"])],
         help_text=_("http or https; the desk POSTs a signed JSON body to it."),
     )
     events = models.JSONField(_("events"), default=list)
