@@ -9,7 +9,10 @@ import pytest
 from tests.api.conftest import Api
 from tests.factories import World
 from tests.personas import Agents, file_ticket
+from zayavka.api.inbound import ApiRequest, raw_request
 from zayavka.api.tokens import issue_token
+from zayavka.tickets.actions import intake
+from zayavka.tickets.inbound import Sender
 from zayavka.tickets.models import CategoryField, EventKind, RawInput, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +211,27 @@ def test_the_list_by_update_time_is_stable(api: Api, anna_token: str, world: Wor
     ).json()
     assert _numbers(first) + _numbers(rest) == [t.number for t in tickets]
     assert rest["next_cursor"] is None
+
+
+def test_a_kept_request_parses_back_to_what_intake_took() -> None:
+    """What `zayavka quarantine retry` replays when only the raw request is left."""
+    request = ApiRequest(
+        token_id=7,
+        sender=Sender(email="o.smirnov@romashka.ru", name="Олег", authenticated=True),
+        subject="Счёт",
+        description="Нужен счёт за декабрь",
+        urgency="high",
+        category="billing",
+        fields={"account": "СЧ-2024-117"},
+    )
+    message = intake.RAW_PARSERS["api"](raw_request(request), "api:7:k")
+    assert message.channel == "api" and message.external_id == "api:7:k"
+    assert message.sender == request.sender
+    assert (message.subject, message.text, message.urgency, message.category) == (
+        "Счёт",
+        "Нужен счёт за декабрь",
+        "high",
+        "billing",
+    )
+    assert message.fields == {"account": "СЧ-2024-117"}
+    assert message.meta == {"api_token": 7}
