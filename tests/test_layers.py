@@ -35,10 +35,6 @@ EXPLAINED_IMPORTS: dict[tuple[str, str], str] = {
         "AppConfig.ready(): the replay parser registers with intake, which needs the models"
     ),
     ("channels/phone/apps.py", "zayavka.tickets.actions"): "AppConfig.ready(), as above",
-    ("api/apps.py", "zayavka.api.inbound"): (
-        "AppConfig.ready(): the replay parser registers with intake, which needs the models"
-    ),
-    ("api/apps.py", "zayavka.tickets.actions"): "AppConfig.ready(), as above",
     ("webhooks/apps.py", "zayavka.tickets"): (
         "AppConfig.ready(): the outbox's handler registers there, which needs the models"
     ),

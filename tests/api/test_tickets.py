@@ -9,9 +9,8 @@ import pytest
 from tests.api.conftest import Api
 from tests.factories import World
 from tests.personas import Agents, file_ticket
-from zayavka.api.inbound import ApiRequest, raw_request
+from zayavka.api.inbound import ApiRequest, parse, raw_request
 from zayavka.api.tokens import issue_token
-from zayavka.tickets.actions import intake
 from zayavka.tickets.inbound import Sender
 from zayavka.tickets.models import CategoryField, EventKind, RawInput, Ticket, TicketEvent
 
@@ -214,7 +213,7 @@ def test_the_list_by_update_time_is_stable(api: Api, anna_token: str, world: Wor
 
 
 def test_a_kept_request_parses_back_to_what_intake_took() -> None:
-    """What `zayavka quarantine retry` replays when only the raw request is left."""
+    """The raw request intake keeps reads back as the message it took."""
     request = ApiRequest(
         token_id=7,
         sender=Sender(email="o.smirnov@romashka.ru", name="Олег", authenticated=True),
@@ -224,7 +223,7 @@ def test_a_kept_request_parses_back_to_what_intake_took() -> None:
         category="billing",
         fields={"account": "СЧ-2024-117"},
     )
-    message = intake.RAW_PARSERS["api"](raw_request(request), "api:7:k")
+    message = parse(raw_request(request), "api:7:k")
     assert message.channel == "api" and message.external_id == "api:7:k"
     assert message.sender == request.sender
     assert (message.subject, message.text, message.urgency, message.category) == (

@@ -17,10 +17,4 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Imported here, as Django asks: intake needs the models, which are loaded only now.
-        from zayavka.api.inbound import parse
-        from zayavka.tickets.actions import intake
-
-        # Requests the API took are kept raw, so that a quarantined one can be replayed.
-        intake.RAW_PARSERS["api"] = parse
         register_periodic_job("api_prune_idempotency", {"minute": "17", "hour": "3"}, PRUNE_JOB)

@@ -1,8 +1,9 @@
 """The API as a channel of intake: a created ticket is an input like a mail or a form,
 kept raw (as JSON) and turned into the InboundMessage intake takes (channel "api").
 
-Pure: `raw_request` and `parse` read and write no database; `parse` is registered with
-intake (`RAW_PARSERS`) so that a quarantined request can be replayed.
+Pure: `raw_request` and `parse` read and write no database. Intake keeps the parsed
+message beside the raw request (its envelope), so a quarantined request is replayed from
+that; the API has no input intake could not parse, hence no entry in `RAW_PARSERS`.
 """
 
 from __future__ import annotations
