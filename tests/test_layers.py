@@ -43,6 +43,11 @@ EXPLAINED_IMPORTS: dict[tuple[str, str], str] = {
     ),
     ("channels/telegram/apps.py", "zayavka.tickets"): "AppConfig.ready(), as above (the outbox)",
     ("channels/telegram/apps.py", "zayavka.tickets.actions"): "AppConfig.ready(), as above",
+    ("webhooks/apps.py", "zayavka.tickets"): (
+        "AppConfig.ready(): the outbox's handler registers there, which needs the models"
+    ),
+    ("webhooks/apps.py", "zayavka.tickets.models"): "AppConfig.ready(), as above",
+    ("webhooks/apps.py", "zayavka.webhooks.delivery"): "AppConfig.ready(), as above",
     ("channels/email/conformance.py", "base64"): "only the conformance report reads YAML",
     ("channels/email/conformance.py", "yaml"): "PyYAML is a development dependency",
     ("channels/email/management/commands/mail.py", "zayavka.channels.email.deliver"): (

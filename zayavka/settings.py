@@ -113,6 +113,10 @@ INSTALLED_APPS = [
     "zayavka.portal",
     "zayavka.workspace",
     "zayavka.audit",
+    "zayavka.webhooks",
+    "zayavka.api",
+    # django-ninja's templates and static files: the API docs page served from here.
+    "ninja",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from zayavka.accounts.signin import LimitedLoginView, login_code
+from zayavka.api import pages as api_pages
+from zayavka.api.main import api
 from zayavka.core.admin import everyday
 from zayavka.core.views import favicon, healthz
 from zayavka.portal import front
@@ -18,6 +20,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/everyday/", admin.site.admin_view(everyday), name="admin-everyday"),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("desk/api-tokens/", api_pages.tokens, name="api-tokens"),
+    path("desk/api-tokens/<int:pk>/revoke/", api_pages.revoke, name="api-token-revoke"),
     path("desk/", include("zayavka.workspace.urls")),
     path("", include("zayavka.channels.telegram.urls")),
     path("", include("zayavka.portal.urls")),

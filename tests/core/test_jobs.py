@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 
+from zayavka.api import idempotency
 from zayavka.core import queue
 from zayavka.core.jobs import beat
 from zayavka.tickets.actions import escalation, lifecycle
@@ -18,6 +19,7 @@ SCHEDULES = {
     "heartbeat": {"minute": "*"},
     "auto_close": {"minute": "*/5"},
     "sla_scan": {"minute": "*"},
+    "api_prune_idempotency": {"minute": "17", "hour": "3"},
 }
 
 
@@ -26,24 +28,30 @@ def scheduled(huey: Any, at: datetime) -> set[str]:
     return {task.name for task in huey.read_periodic(at)}
 
 
-def test_the_workers_scheduler_runs_exactly_the_three_jobs_at_their_schedules(
+def test_the_workers_scheduler_runs_exactly_the_registered_jobs_at_their_schedules(
     settings: Any, tmp_path: Path
 ) -> None:
     settings.DATA_DIR = tmp_path
     huey = queue._make_huey()  # what `zayavka worker` builds (get_huey), on a scratch file
-    assert scheduled(huey, datetime(2026, 3, 13, 10, 0)) == set(SCHEDULES)
+    assert scheduled(huey, datetime(2026, 3, 13, 10, 0)) == {"heartbeat", "auto_close", "sla_scan"}
     assert scheduled(huey, datetime(2026, 3, 13, 10, 1)) == {"heartbeat", "sla_scan"}
+    assert scheduled(huey, datetime(2026, 3, 13, 3, 17)) == {
+        "heartbeat",
+        "sla_scan",
+        "api_prune_idempotency",
+    }
     jobs = {job.name: job for job in queue.periodic_jobs()}
     assert {name: job.schedule for name, job in jobs.items()} == SCHEDULES
     assert all(callable(job.resolve()) for job in jobs.values())
     assert jobs["heartbeat"].resolve() is beat
     assert jobs["auto_close"].resolve() is lifecycle.auto_close
     assert jobs["sla_scan"].resolve() is escalation.scan
+    assert jobs["api_prune_idempotency"].resolve() is idempotency.prune
 
 
 def test_the_apps_register_their_jobs_again_without_change() -> None:
     before = queue.periodic_jobs()
-    for label in ("core", "sla", "tickets"):
+    for label in ("core", "sla", "tickets", "api"):
         apps.get_app_config(label).ready()  # as Django does again in some tests
     assert queue.periodic_jobs() == before
 

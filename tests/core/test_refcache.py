@@ -27,6 +27,7 @@ from zayavka.accounts.models import (
 from zayavka.core import refcache
 from zayavka.sla.models import Calendar, SlaPlan, SlaTarget
 from zayavka.tickets.models import Category, Priority, Status
+from zayavka.webhooks.models import Subscription
 
 # Every model a `cached(...)` loader reads, and who reads it. A loader that starts reading
 # another model adds it here and registers it in its app's AppConfig.ready().
@@ -44,6 +45,7 @@ READ_BY_LOADERS: dict[type[models.Model], str] = {
     User: "tickets.notifications (head of the desk), workspace.options (agents)",
     SlaPlan: "sla.escalation",
     SlaTarget: "sla.service",
+    Subscription: "webhooks.emit (the active subscriptions)",
 }
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,6 +107,7 @@ def test_only_app_configs_register_models_with_the_cache() -> None:
         "zayavka/accounts/apps.py",
         "zayavka/sla/apps.py",
         "zayavka/tickets/apps.py",
+        "zayavka/webhooks/apps.py",
     }
 
 

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.factories import World, inbound, ticket_of
+from tests.webhooks.receiver import receiver
 from zayavka.accounts.models import Agent, Team, User
 from zayavka.core import queue
 from zayavka.sla.business_time import add_business_minutes, business_time_between
@@ -36,6 +37,8 @@ from zayavka.tickets.models import (
     Ticket,
     TicketEvent,
 )
+from zayavka.webhooks.models import Event as WebhookEvent
+from zayavka.webhooks.models import Subscription
 
 MSK = ZoneInfo("Europe/Moscow")
 RU = builtin_calendar("ru-workdays-9-19")
@@ -487,3 +490,25 @@ def test_two_scanners_at_once_take_each_step_exactly_once(sla_world: World) -> N
         assert len(history(ticket)) == 6
         assert told(ticket, "sla_escalated") == [HEAD, HEAD]  # once per deadline
         assert refreshed(ticket).sla_next_check_at is None
+
+
+def test_warnings_and_breaches_reach_webhook_subscribers(sla_world: World) -> None:
+    """The scanner's steps are webhook events too, with the deadline they are about."""
+    with receiver() as hook:
+        Subscription.objects.create(
+            name="Monitoring",
+            url=hook.url,
+            events=[WebhookEvent.SLA_WARNING, WebhookEvent.SLA_BREACH],
+            allow_private_network=True,
+        )
+        ticket = request(msk(3, 17))
+        scan(now=msk(5, 10, 12))
+        scan(now=msk(5, 11, 1))
+        outbox.deliver_due()
+        assert [(r.payload["event"], r.payload["data"]["target"]) for r in hook.received] == [
+            ("ticket.sla_warning", "first_response"),
+            ("ticket.sla_breach", "first_response"),
+        ]
+        breach = hook.received[1].payload
+        assert breach["ticket"]["number"] == ticket.number
+        assert breach["data"]["deadline"] == msk(5, 11).astimezone(UTC).isoformat()

@@ -35,6 +35,7 @@ from zayavka.sla.models import SlaEscalation
 from zayavka.tickets import catalog, notices, notifications
 from zayavka.tickets.models import EventKind, Outbox, Ticket, TicketEvent
 from zayavka.tickets.notices import Audience
+from zayavka.webhooks import emit as webhooks
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +225,7 @@ def _escalate(tickets: list[Ticket], now: datetime, heads: list[User], report: S
             )
         )
     TicketEvent.objects.bulk_create(events)
+    webhooks.emit(events, {ticket.pk: ticket for ticket in tickets})
     notices.queue(emails)
     _store_next_checks(tickets)
 

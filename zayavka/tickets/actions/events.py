@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from zayavka.accounts.models import Contact, User
 from zayavka.tickets.models import Ticket, TicketEvent
+from zayavka.webhooks import emit as webhooks
 
 
 def record_event(
@@ -22,8 +23,9 @@ def record_event(
     channel: str = "",
     at: datetime | None = None,
 ) -> TicketEvent:
-    """One entry of the ticket's history (R32): who did what, when, through which channel."""
-    return TicketEvent.objects.create(
+    """One entry of the ticket's history (R32): who did what, when, through which channel.
+    Webhook subscriptions that asked for such an event get it queued (`webhooks.emit`)."""
+    event = TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         data=data or {},
@@ -32,6 +34,8 @@ def record_event(
         channel=channel,
         created_at=at or timezone.now(),
     )
+    webhooks.emit([event], {ticket.pk: ticket})
+    return event
 
 
 def lock_ticket(ticket: Ticket) -> None:

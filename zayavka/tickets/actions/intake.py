@@ -322,8 +322,9 @@ class Refused(Exception):
 MAX_ADDRESS = 320
 
 
-# Channels where the sender's address is only claimed, never shown to be theirs.
-UNPROVEN_CHANNELS = frozenset({Channel.PHONE, Channel.WEB})
+# Channels where the sender's address is only claimed, never shown to be theirs (the API
+# too: an integration that vouches for its contact says so, `Sender.authenticated`).
+UNPROVEN_CHANNELS = frozenset({Channel.PHONE, Channel.WEB, Channel.API})
 
 
 def _process(message: InboundMessage, raw: RawInput) -> IntakeResult:
