@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -33,6 +33,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.personas import Customers, file_ticket, make_agent
 from zayavka.accounts.models import Team, User
+from zayavka.kb.actions.articles import ArticleText, create_article
+from zayavka.kb.actions.files import attach_files
+from zayavka.kb.models import Article, KbCategory
 from zayavka.portal.models import JoinRequest
 from zayavka.tickets import tokens
 from zayavka.tickets.actions.messages import add_note
@@ -101,6 +104,29 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "login 403 403 post:404 post:redirect post:redirect",
     ),
     "workspace:unlink": ("login 403 403 post:404 post:redirect post:redirect",),
+    # The REST API answers a token, never a session: every role signed in through the
+    # site is 401 there, so a page can never be made to call it on a user's behalf.
+    "api-v1:api-root": ("404 404 404 404 404 404",),
+    "api-v1:openapi-json": ("200 200 200 200 200 200",),
+    "api-v1:openapi-view": ("200 200 200 200 200 200",),
+    "api-v1:create_contact": ("401 401 401 401 401 401",),
+    "api-v1:create_message": ("401 401 401 401 401 401",),
+    "api-v1:create_ticket": ("401 401 401 401 401 401",),
+    "api-v1:get_category": ("401 401 401 401 401 401",),
+    "api-v1:get_contact": ("401 401 401 401 401 401",),
+    "api-v1:get_organization": ("401 401 401 401 401 401",),
+    "api-v1:get_ticket": ("401 401 401 401 401 401",),
+    "api-v1:list_categories": ("401 401 401 401 401 401",),
+    "api-v1:list_contacts": ("401 401 401 401 401 401",),
+    "api-v1:list_messages": ("401 401 401 401 401 401",),
+    "api-v1:list_organizations": ("401 401 401 401 401 401",),
+    "api-v1:list_priorities": ("401 401 401 401 401 401",),
+    "api-v1:list_statuses": ("401 401 401 401 401 401",),
+    "api-v1:list_tickets": ("401 401 401 401 401 401",),
+    "api-v1:update_ticket": ("401 401 401 401 401 401",),
+    # An agent's own API tokens, in the workspace.
+    "api-tokens": ("login 403 403 200 200 200",),
+    "api-token-revoke": ("login 403 403 post:404 post:404 post:404",),
     "workspace:canned": ("login 403 403 200 200 200", "login 403 403 404 200 200"),
     "workspace:category-fields": ("login 403 403 200 200 200", "login 403 403 404 200 200"),
     "workspace:presence": (
@@ -167,7 +193,33 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "login": ("200 200 200 200 200 200",),
     "login-code": ("login login login login login login",),
     "logout": ("405 405 405 405 405 405",),
-    "home": ("200 200 200 200 200 200",),
+    "home": ("200 200 200 redirect redirect redirect",),
+    "<favicon.ico>": ("redirect redirect redirect redirect redirect redirect",),
+    "admin-everyday": ("login login login 403 403 200",),
+    "telegram:webhook": ("post:404 post:404 post:404 post:404 post:404 post:404",),
+    "portal:signup_done": ("redirect redirect redirect redirect redirect redirect",),
+    # The knowledge base. Own: a public article, its file, its section; foreign: an
+    # internal article and its file (agents only), a section that is not there.
+    "portal:kb": ("200 200 200 200 200 200",),
+    "portal:kb-suggest": ("200 200 200 200 200 200",),
+    "portal:kb-category": ("200 200 200 200 200 200", "404 404 404 404 404 404"),
+    "portal:kb-article": ("200 200 200 200 200 200", "404 404 404 200 200 200"),
+    "portal:kb-file": ("200 200 200 200 200 200", "404 404 404 200 200 200"),
+    # An empty vote is no vote (404); an internal article takes no votes at all.
+    "portal:kb-feedback": ("post:404 post:404 post:404 post:404 post:404 post:404",),
+    "workspace:update": (
+        "login 403 403 post:400 post:400 post:400",
+        "login 403 403 post:404 post:400 post:400",
+    ),
+    "workspace:insert-article": ("login 403 403 200 200 200", "login 403 403 404 200 200"),
+    "workspace:kb": ("login 403 403 200 200 200",),
+    "workspace:kb-new": ("login 403 403 200 200 200",),
+    "workspace:kb-failing": ("login 403 403 200 200 200",),
+    "workspace:kb-edit": ("login 403 403 200 200 200",),
+    "workspace:kb-version": ("login 403 403 200 200 200",),
+    "workspace:kb-state": ("login 403 403 post:redirect post:redirect post:redirect",),
+    "workspace:kb-upload": ("login 403 403 post:redirect post:redirect post:redirect",),
+    "workspace:kb-remove-file": ("login 403 403 post:redirect post:redirect post:redirect",),
 }
 # The admin's own pages that any staff member may open (the rest needs a permission).
 ADMIN_FOR_ALL_STAFF = {
@@ -188,6 +240,8 @@ class World:
     own_join: dict[str, JoinRequest]
     foreign_join: dict[str, JoinRequest]
     oleg: User
+    public_article: Article
+    internal_article: Article
 
 
 def build(customers: Customers) -> World:
@@ -210,6 +264,21 @@ def build(customers: Customers) -> World:
     to_veter = JoinRequest.objects.create(
         contact=c.irina_contact, organization=w.veter, via="email_domain"
     )
+    # The knowledge base: a public article and an internal one, each with a file.
+    section = KbCategory.objects.create(slug="email", name_ru="Почта", name_en="Email")
+    public_article, internal_article = (
+        create_article(
+            ArticleText(title_ru=title, body_ru="Текст", category=section, visibility=visibility),
+            by=c.anna,
+            publish=True,
+        )
+        for title, visibility in (
+            ("Как настроить почту", Article.Visibility.PUBLIC),
+            ("Пароль от сервера почты", Article.Visibility.INTERNAL),
+        )
+    )
+    for article in (public_article, internal_article):
+        attach_files(article, [Upload("памятка.txt", "text/plain", b"kb")], by=c.anna)
     # Irina has an authenticator (the admin lists devices); she plays no role here.
     TOTPDevice.objects.create(user=c.irina, name="phone", confirmed=True)
     StaticDevice.objects.create(user=c.irina, name="recovery codes", confirmed=True)
@@ -243,6 +312,8 @@ def build(customers: Customers) -> World:
         own_join=dict.fromkeys(ROLES, to_romashka),
         foreign_join=dict.fromkeys(ROLES, to_veter),
         oleg=c.oleg,
+        public_article=public_article,
+        internal_article=internal_article,
     )
 
 
@@ -266,7 +337,36 @@ ARGS: dict[str, Args] = {
 }
 
 
+def kb_kwargs(pattern: str, w: World, own: bool) -> dict[str, Any]:
+    """The knowledge base's own: a public article (its file, version 1, its section);
+    foreign: an internal article and its file, a section that is not there."""
+    article = w.public_article if own else w.internal_article
+    file = article.files.get()
+    found: dict[str, Any] = {}
+    if "<slug:slug>" in pattern:
+        if "kb/c/" in pattern:
+            found["slug"] = article.category.slug if own and article.category else "no-such"
+        else:
+            found["slug"] = article.slug
+    if "kb/files/<int:pk>" in pattern:
+        found |= {"pk": file.pk, "name": file.filename}
+    elif "<int:pk>" in pattern:
+        found["pk"] = article.pk
+    if "<int:file_pk>" in pattern:
+        found["file_pk"] = file.pk
+    if "<int:number>" in pattern:
+        found["number"] = 1
+    return found
+
+
 def kwargs_for(name: str, pattern: str, w: World, role: str, own: bool) -> dict[str, Any]:
+    if name.startswith(("portal:kb", "workspace:kb")):
+        return kb_kwargs(pattern, w, own)
+    if name.startswith("api-v1:"):
+        # The API's paths name their parameters bare; without a token any value is 401.
+        values = {"number": ticket(w, role, own).number, "contact_id": 1, "organization_id": 1}
+        values["slug"] = "mail"
+        return {k: v for k, v in values.items() if f"<{k}>" in pattern}
     found: dict[str, Any] = {}
     for arg, make in ARGS.items():
         if f":{arg}>" in pattern:
@@ -375,12 +475,37 @@ def test_every_url_answers_each_role_as_the_table_says(customers: Customers) -> 
             if not own and not takes_object:
                 continue
             for role, want in zip(ROLES, row.split(), strict=True):
-                url = reverse(name, kwargs=kwargs_for(name, route, w, role, own))
+                url = (
+                    "/" + route  # unnamed and without arguments (/favicon.ico)
+                    if name.startswith("<")
+                    else reverse(name, kwargs=kwargs_for(name, route, w, role, own))
+                )
                 got = request(w.clients[role], url)
                 if got != want:
                     whose = "own" if own else "foreign"
                     wrong.append(f"{name} ({url}) as {role}, {whose}: expected {want}, got {got}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_draft_and_the_webhook_with_a_secret(customers: Customers) -> None:
+    """Beyond the table: a draft, even a public one, is the desk's alone; with a secret
+    configured, the Telegram webhook refuses (403) whoever does not send it, signed in
+    or not."""
+    w = build(customers)
+    draft = create_article(ArticleText(title_ru="Новая почта", body_ru="Скоро"), by=customers.anna)
+    url = reverse("portal:kb-article", args=[draft.slug])
+    got = " ".join(request(w.clients[role], url) for role in ROLES)
+    assert got == "404 404 404 200 200 200"
+    hook = reverse("telegram:webhook")
+    with override_settings(
+        ZAYAVKA_TELEGRAM_WEBHOOK_SECRET="s3cret", ZAYAVKA_TELEGRAM_TOKEN="1:token"
+    ):
+        for role in ROLES:
+            client = w.clients[role]
+            assert client.post(hook, "{}", "application/json").status_code == 403, role
+            guessed = {"X-Telegram-Bot-Api-Secret-Token": "guess"}
+            answer = client.post(hook, "{}", "application/json", headers=guessed)
+            assert answer.status_code == 403, role
 
 
 def admin_kwargs(name: str, route: str) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 from django.apps import apps
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -72,11 +73,18 @@ EVERYDAY = [
 
 
 def everyday(request: HttpRequest) -> HttpResponse:
-    """The administrator's everyday settings on one page, each with what it decides."""
+    """The administrator's everyday settings on one page, each with what it decides: the
+    ones this user may look at in the admin (an agent who may see none gets 403, as on
+    the admin's own pages)."""
     items = []
     for name, title, text in EVERYDAY:
         app_label, model_name = name.split("_", 1)
         model = apps.get_model(app_label, model_name)
+        if not (
+            request.user.has_perm(f"{app_label}.view_{model_name}")
+            or request.user.has_perm(f"{app_label}.change_{model_name}")
+        ):
+            continue
         items.append(
             {
                 "title": title,
@@ -85,6 +93,8 @@ def everyday(request: HttpRequest) -> HttpResponse:
                 "count": model._default_manager.count(),
             }
         )
+    if not items:
+        raise PermissionDenied
     context = {
         **admin.site.each_context(request),
         "title": _("Everyday settings"),
