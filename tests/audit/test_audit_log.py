@@ -18,6 +18,7 @@ from tests.personas import Agents
 from zayavka.accounts.models import Agent, Contract, Team
 from zayavka.audit.models import AuditEntry
 from zayavka.sla.models import SlaPlan
+from zayavka.webhooks.models import Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +164,22 @@ def test_an_agent_without_the_permission_does_not_read_the_log(
 ) -> None:
     client.force_login(agents.anna)  # staff, no permissions
     assert client.get(reverse("admin:audit_auditentry_changelist")).status_code == 403
+
+
+def test_a_webhook_subscription_is_recorded_without_its_signing_secret() -> None:
+    """Where the desk's events go is configuration like any other; the secret that signs
+    them is recorded as changed, never written into the log."""
+    hook = Subscription.objects.create(
+        name="Monitoring", url="https://hooks.example.com/zayavka", events=["ticket.created"]
+    )
+    hook.url = "https://hooks.example.com/v2"
+    hook.secret = "another-secret-value"
+    hook.save()
+    created, changed = entries(Subscription, hook.pk)
+    assert created.action == AuditEntry.Action.CREATE
+    assert changed.changes["url"] == [
+        "https://hooks.example.com/zayavka",
+        "https://hooks.example.com/v2",
+    ]
+    assert changed.changes["secret"] == ["(changed)", "(changed)"]
+    assert "another-secret-value" not in str(created.changes) + str(changed.changes)

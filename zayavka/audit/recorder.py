@@ -47,10 +47,14 @@ AUDITED = (
     "email_channel.Mailbox",
     "otp_totp.TOTPDevice",
     "otp_static.StaticDevice",
+    "kb.KbCategory",
+    "webhooks.Subscription",
+    "api.ApiToken",
 )
-SECRET = {"password", "key", "token"}
+SECRET = {"password", "key", "token", "secret", "digest"}
 IGNORED = {
     "accounts.User": {"last_login"},
+    "api.ApiToken": {"window_start", "window_hits", "last_used_at"},
     "accounts.Team": {"last_assigned"},
     "accounts.Agent": {"last_assigned_at"},
     "otp_totp.TOTPDevice": {
