@@ -35,7 +35,7 @@ EXPLAINED_IMPORTS: dict[tuple[str, str], str] = {
         "AppConfig.ready(): the replay parser registers with intake, which needs the models"
     ),
     ("channels/phone/apps.py", "zayavka.tickets.actions"): "AppConfig.ready(), as above",
-    ("channels/telegram/apps.py", "zayavka.channels.telegram.parse"): (
+    ("channels/telegram/apps.py", "zayavka.channels.telegram.receive"): (
         "AppConfig.ready(): the replay parser registers with intake, which needs the models"
     ),
     ("channels/telegram/apps.py", "zayavka.channels.telegram.send"): (

@@ -23,10 +23,11 @@ from tests.channels.telegram.botapi import (
 from tests.channels.telegram.conftest import SECRET
 from tests.factories import World
 from tests.personas import Agents, Customers
-from zayavka.channels.telegram import health
+from zayavka.channels.telegram import health, receive
 from zayavka.channels.telegram.models import TelegramChat, TelegramUpdate
 from zayavka.channels.telegram.tokens import link_token
 from zayavka.tickets import catalog
+from zayavka.tickets.actions import intake
 from zayavka.tickets.actions.messages import reply_to_requester
 from zayavka.tickets.models import Outbox, RawInput, StatusCategory, Ticket, Verification
 from zayavka.tickets.outbox import deliver_due
@@ -143,13 +144,18 @@ def test_a_429_is_tried_again_only_after_retry_after(
 def test_bad_updates_are_quarantined_with_their_raw_form_never_a_500(
     client: Client, bot_api: BotApiServer, settings: Any, world: World
 ) -> None:
-    assert post(client, b"{not json").status_code == 400
-    assert post(client, {"message": {"text": "no update id"}}).status_code == 400
-    assert post(client, [1, 2]).status_code == 400
+    # Answered 200 once quarantined: Telegram sends again whatever is not a 2xx, and
+    # one bad update would hold back those after it.
+    quarantined_ = {"result": "quarantined"}
+    for body in (b"{not json", {"message": {"text": "no update id"}}, [1, 2]):
+        answer = post(client, body)
+        assert (answer.status_code, answer.json()) == (200, quarantined_)
     broken = {"update_id": 40, "message": {"text": "no chat", "date": 1}}
-    assert post(client, broken).status_code == 200
+    answer = post(client, broken)
+    assert (answer.status_code, answer.json()) == (200, quarantined_)
     settings.ZAYAVKA_TELEGRAM_MAX_UPDATE_BYTES = 1000
-    assert post(client, message_update(41, "я" * 2000)).status_code == 413
+    answer = post(client, message_update(41, "я" * 2000))
+    assert (answer.status_code, answer.json()) == (200, quarantined_)
     quarantined = RawInput.objects.filter(state=RawInput.State.QUARANTINED, channel="telegram")
     reasons = sorted(r.reason.split(":")[0] for r in quarantined)
     assert reasons == [
@@ -161,6 +167,63 @@ def test_bad_updates_are_quarantined_with_their_raw_form_never_a_500(
     ]
     assert TelegramUpdate.objects.get(update_id=40).state == TelegramUpdate.State.FAILED
     assert not Ticket.objects.exists()
+
+
+def test_a_quarantined_message_from_a_linked_chat_is_replayed_as_it_was_received(
+    client: Client, bot_api: BotApiServer, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    post(client, message_update(42, f"/start {link_token(world.maria.pk)}", language="en"))
+    assert TelegramChat.objects.get().contact == world.maria
+
+    def failing(message: Any) -> Any:
+        raise RuntimeError("intake is down")
+
+    def kept(update_id: int) -> RawInput:
+        return RawInput.objects.get(channel="telegram", external_id=f"update:{update_id}")
+
+    monkeypatch.setattr(intake, "receive", failing)
+    assert post(client, message_update(43, "The shop is down", language="en")).json() == {
+        "result": "quarantined"
+    }
+    assert post(client, message_update(44, "Still down", language="en")).json() == {
+        "result": "quarantined"
+    }
+    monkeypatch.undo()
+    assert not Ticket.objects.exists()
+
+    first = intake.retry(kept(43).pk)
+    assert first.result == intake.Result.CREATED
+    ticket = Ticket.objects.get()
+    assert ticket.requester == world.maria
+    assert ticket.verification == Verification.AUTHENTICATED  # as if received
+    second = intake.retry(kept(44).pk)
+    assert (second.result, second.ticket_id) == (intake.Result.APPENDED, ticket.pk)
+    assert Ticket.objects.count() == 1
+    assert [m.text for m in ticket.messages.order_by("pk")] == ["The shop is down", "Still down"]
+    assert not RawInput.objects.filter(state=RawInput.State.QUARANTINED).exists()
+
+
+@pytest.mark.parametrize("text", ["/start {token}", "/email maria@romashka.ru", "123456"])
+def test_a_quarantined_command_or_code_replayed_stays_quarantined(
+    client: Client, bot_api: BotApiServer, world: World, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the receiver failed")
+
+    # What the command or code does fails, so the update is quarantined.
+    monkeypatch.setattr(receive.link, "link", failing)
+    monkeypatch.setattr(receive.codes, "ask", failing)
+    monkeypatch.setattr(receive.codes, "try_code", failing)
+    text = text.format(token=link_token(world.maria.pk))
+    post(client, message_update(45, text, language="en"))
+    monkeypatch.undo()
+    raw = RawInput.objects.get(channel="telegram", external_id="update:45")
+    assert raw.state == RawInput.State.QUARANTINED
+    again = intake.retry(raw.pk)
+    assert again.result == intake.Result.QUARANTINED and "not a request" in again.reason
+    raw.refresh_from_db()
+    assert raw.state == RawInput.State.QUARANTINED
+    assert not Ticket.objects.exists() and not TelegramChat.objects.exists()
 
 
 def test_updates_that_are_not_new_messages_are_kept_and_answered_as_they_need(

@@ -15,10 +15,10 @@ class TelegramChannelConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, as Django asks: intake needs the models, which are loaded only now.
-        from zayavka.channels.telegram.parse import parse
+        from zayavka.channels.telegram.receive import inbound_for
         from zayavka.channels.telegram.send import deliver
         from zayavka.tickets import outbox
         from zayavka.tickets.actions import intake
 
-        intake.RAW_PARSERS["telegram"] = parse
+        intake.RAW_PARSERS["telegram"] = inbound_for
         outbox.HANDLERS["telegram"] = deliver  # Outbox.Kind.TELEGRAM

@@ -2,7 +2,8 @@
 the receiver does with it. No database here.
 
 `read_update` checks the shape every update has; `parse` turns a message update into
-the InboundMessage for intake, on arrival and when a quarantined update is replayed.
+the InboundMessage for intake, which the receiver completes (`receive.inbound_for`) on
+arrival and when a quarantined update is replayed.
 """
 
 from __future__ import annotations

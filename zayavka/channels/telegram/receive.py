@@ -26,7 +26,7 @@ from zayavka.channels.telegram.chat import in_language, say
 from zayavka.channels.telegram.models import TelegramChat, TelegramUpdate
 from zayavka.tickets.actions import intake
 from zayavka.tickets.identify import find_contact
-from zayavka.tickets.inbound import ReplyHints
+from zayavka.tickets.inbound import InboundMessage, ReplyHints
 from zayavka.tickets.models import StatusCategory, Ticket
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,11 @@ HELP = _(
     "Write your problem in one message: it becomes a request. /start shows the help; "
     "/email links this chat by a code sent to your registered email."
 )
+
+
+# The commands the receiver answers itself (`_dispatch`; keep the two in step): a
+# replayed update that is one of them is not filed (`inbound_for`).
+COMMANDS = ("/start", "/email", "/help")
 
 
 class Outcome(StrEnum):
@@ -250,7 +255,41 @@ def _try_code(text: str, chat_id: int, user_id: int, answer: _Answer) -> str:
 def _file(update_id: int, chat_id: int, person: dict[str, Any], answer: _Answer) -> str:
     """A person's text: a new request, or the next message of the chat's open one."""
     raw = TelegramUpdate.objects.values_list("raw", flat=True).get(update_id=update_id)
-    message = parse.parse(raw.encode(), f"update:{update_id}")
+    message = inbound_for(raw.encode(), f"update:{update_id}", told_apart=True)
+    result = intake.receive(message)
+    if result.result == intake.Result.APPENDED and result.ticket_id is not None:
+        ticket = Ticket.objects.get(pk=result.ticket_id)
+        answer(APPENDED, number=ticket.display_number)
+    elif result.result == intake.Result.QUARANTINED:
+        answer(NOT_TAKEN)
+    return f"{result.result}: ticket {result.ticket_number}"
+
+
+def _not_a_request(text: str) -> str:
+    """Why the text is something the receiver does rather than files ("" when it files
+    it): a command it answers, or what may be a code from /email."""
+    text = text.strip()
+    command = text.partition(" ")[0].split("@", 1)[0].lower()
+    if command in COMMANDS:
+        return f"a {command} command"
+    if codes.looks_like_code(text):
+        return "a code from /email"
+    return ""
+
+
+def inbound_for(raw: bytes, external_id: str, *, told_apart: bool = False) -> InboundMessage:
+    """A message update as the receiver files it: `parse.parse`, then the sender marked
+    authenticated when the chat is linked to a contact, and the chat's open request as
+    the one it continues.
+
+    The same on arrival (`_file`) and when a quarantined update is replayed
+    (`intake.RAW_PARSERS`). Replayed, a command or a code is not filed: ValueError, so
+    it stays in quarantine (``told_apart`` is the receiver's word that it is neither).
+    """
+    message = parse.parse(raw, external_id)
+    if not told_apart and (why := _not_a_request(message.text)):
+        raise ValueError(f"not a request: {why}")
+    chat_id = message.meta["telegram"]["chat_id"]
     linked = link.linked_contact(chat_id)
     contact = linked or find_contact(message.sender)
     open_ticket = (
@@ -262,15 +301,8 @@ def _file(update_id: int, chat_id: int, person: dict[str, Any], answer: _Answer)
         if contact is not None
         else None
     )
-    message = replace(
+    return replace(
         message,
         sender=replace(message.sender, authenticated=linked is not None),
         reply=ReplyHints(ticket_id=open_ticket),
     )
-    result = intake.receive(message)
-    if result.result == intake.Result.APPENDED and result.ticket_id is not None:
-        ticket = Ticket.objects.get(pk=result.ticket_id)
-        answer(APPENDED, number=ticket.display_number)
-    elif result.result == intake.Result.QUARANTINED:
-        answer(NOT_TAKEN)
-    return f"{result.result}: ticket {result.ticket_number}"

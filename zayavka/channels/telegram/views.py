@@ -1,10 +1,11 @@
 """The webhook: Telegram posts each update here with the secret set by setWebhook in
 ``X-Telegram-Bot-Api-Secret-Token``.
 
-200 once the update is committed (kept and handled, a duplicate, or quarantined);
-400 for a body that is not an update (quarantined first); 403 without the right
-secret; 404 when no webhook is configured; 503 when the database fails, so that
-Telegram delivers it again.
+200 once the update is committed (kept and handled, a duplicate, or quarantined: an
+over-large body or one that is not an update is answered so too, since Telegram sends
+again whatever is not a 2xx and one bad update would hold back those after it); 403
+without the right secret; 404 when no webhook is configured; 503 when the database
+fails, so that Telegram delivers it again.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from zayavka.channels.telegram import health, parse
-from zayavka.channels.telegram.receive import take
+from zayavka.channels.telegram import health
+from zayavka.channels.telegram.receive import Outcome, take
 from zayavka.tickets.actions import intake
 
 log = logging.getLogger(__name__)
@@ -42,13 +43,9 @@ def webhook(request: HttpRequest) -> HttpResponse:
     try:
         if len(raw) > limit:
             intake.quarantine_raw("telegram", "", raw[:limit], f"update over {limit} bytes")
-            return JsonResponse({"result": "quarantined"}, status=413)
-        try:
-            parse.read_update(raw)
-        except ValueError:
-            take(raw)  # quarantines it
-            return JsonResponse({"result": "quarantined"}, status=400)
-        outcome = take(raw)
+            outcome = Outcome.QUARANTINED
+        else:
+            outcome = take(raw)  # quarantines what is not an update
     except DatabaseError as exc:
         log.exception("telegram webhook: update not stored")
         with contextlib.suppress(DatabaseError):

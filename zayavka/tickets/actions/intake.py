@@ -243,7 +243,13 @@ def retry(raw_id: int) -> IntakeResult:
             # it raw. Idempotent for the others.
             message = _prepare(InboundMessage.from_envelope(raw.envelope, data))
         elif raw.channel in RAW_PARSERS:
-            message = _prepare(RAW_PARSERS[raw.channel](data, raw.external_id))
+            try:
+                parsed = RAW_PARSERS[raw.channel](data, raw.external_id)
+            except ValueError as exc:
+                # Still not a request (a channel's command, a malformed input): it stays
+                # in quarantine, and the caller gets the reason rather than a traceback.
+                return IntakeResult(Result.QUARANTINED, raw_id=raw.pk, reason=str(exc)[:500])
+            message = _prepare(parsed)
             raw.envelope = message.to_envelope()
         else:
             return IntakeResult(
