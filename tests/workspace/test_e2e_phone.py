@@ -61,9 +61,20 @@ def test_an_agent_records_a_call_from_a_known_caller(agents: Agents, browser: Br
             r"^Олег, добрый день\.\n\nOleg: write to us from your registered address, #\d+\.$"
         )
     )
+    # What was swapped in is the panel's own, optional box: with it emptied, the panel
+    # still sends a change of priority alone (a required box would block the submit).
+    box = page.get_by_label("Reply to the requester")
+    expect(box).to_have_attribute("placeholder", "A reply to the requester (optional)")
+    assert box.get_attribute("required") is None
+    box.fill("")
+    panel = page.locator("#update-panel")
+    panel.get_by_label("Priority").select_option("low")
+    panel.get_by_role("button", name="Send and update").click()
+    expect(page.get_by_text("Priority changed.")).to_be_visible()
 
     ticket = Ticket.objects.get()
     assert ticket.requester == agents.world.oleg
     assert ticket.channel == "phone"
     assert ticket.verification == Verification.NONE
     assert ticket.urgency == "high"
+    assert ticket.priority.slug == "low"

@@ -43,22 +43,37 @@ def escalation_contact() -> dict[str, str]:
     }
 
 
+def _telegram_chat(ticket: Ticket, requester: Contact) -> str | None:
+    """The chat a notice about this ticket also goes to: the requester's Telegram id, for
+    a ticket that came from Telegram (a private chat's id is their Telegram id)."""
+    if ticket.channel != Channel.TELEGRAM:
+        return None
+    chat: str | None = (
+        ContactAddress.objects.filter(contact=requester, kind=ContactAddress.Kind.TELEGRAM)
+        .order_by("-is_primary", "pk")
+        .values_list("value", flat=True)
+        .first()
+    )
+    return chat or None
+
+
+def requester_reachable(ticket: Ticket) -> bool:
+    """Whether a notice to the requester goes anywhere (`_to_requester`'s rule): they
+    have an email address, or the ticket came from Telegram and we know their chat."""
+    requester = ticket.requester
+    return bool(requester.email) or _telegram_chat(ticket, requester) is not None
+
+
 def _to_requester(ticket: Ticket, requester: Contact, **notice: Any) -> list[Outbox | None]:
     """A notice to the requester by email and, for a ticket that came from Telegram, the
-    same notice to their chat (a private chat's id is their Telegram id)."""
+    same notice to their chat (`_telegram_chat`)."""
     rows = [notices.build(ticket=ticket, recipient=requester.email, **notice)]
-    if ticket.channel == Channel.TELEGRAM:
-        chat = (
-            ContactAddress.objects.filter(contact=requester, kind=ContactAddress.Kind.TELEGRAM)
-            .order_by("-is_primary", "pk")
-            .values_list("value", flat=True)
-            .first()
+    chat = _telegram_chat(ticket, requester)
+    if chat:
+        notice["dedupe_key"] = f"telegram:{notice['dedupe_key']}"
+        rows.append(
+            notices.build(ticket=ticket, recipient=chat, kind=Outbox.Kind.TELEGRAM, **notice)
         )
-        if chat:
-            notice["dedupe_key"] = f"telegram:{notice['dedupe_key']}"
-            rows.append(
-                notices.build(ticket=ticket, recipient=chat, kind=Outbox.Kind.TELEGRAM, **notice)
-            )
     return rows
 
 

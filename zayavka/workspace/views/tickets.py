@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zayavka.accounts.models import Channel, ContactAddress, User
 from zayavka.kb.models import Article
-from zayavka.tickets import access
+from zayavka.tickets import access, notifications
 from zayavka.tickets.actions import assignment, lifecycle, relations
 from zayavka.tickets.actions import messages as thread
 from zayavka.tickets.actions import tickets as ticket_actions
@@ -117,14 +117,8 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "resolved": ticket.resolved_at if ticket.state in DONE else None,
         "history": history(ticket),
         "withheld": ticket.attachments.withheld().count(),
-        "reply_form": MessageForm(prefix="reply"),
         "note_form": MessageForm(prefix="note"),
         "update_form": update_form(request, ticket),
-        "status_form": StatusForm(initial={"status": ticket.status}),
-        "priority_form": PriorityForm(initial={"priority": ticket.priority}),
-        "assign_form": AssignForm(
-            user=request.user, initial={"team": ticket.team, "agent": ticket.assignee}
-        ),
         "is_mine": ticket.assignee_id == request.user.pk,
         "links": _links(request, ticket),
         "has_abusive": any(m.is_abusive for m in thread),
@@ -228,7 +222,7 @@ def post_message(request: HttpRequest, number: int, kind: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            if kind == "reply" and not ticket.requester.email:
+            if kind == "reply" and not notifications.requester_reachable(ticket):
                 messages.warning(
                     request, _("The requester has no email address: the reply was not sent.")
                 )
@@ -432,10 +426,12 @@ def canned(request: HttpRequest, number: int) -> HttpResponse:
 
 
 def _reply_box(request: HttpRequest, ticket: Ticket, text: str) -> HttpResponse:
-    form = MessageForm(prefix="reply", initial={"text": text[:MAX_TEXT]})
+    """The update panel's reply box holding `text`: for htmx the box alone (the same
+    element the panel draws), else the page."""
+    form = update_form(request, ticket, text[:MAX_TEXT])
     if is_htmx(request):
-        return HttpResponse(form["text"].as_widget())
-    return _render(request, ticket, update_form=update_form(request, ticket, text[:MAX_TEXT]))
+        return render(request, "workspace/_reply_text.html", {"update_form": form})
+    return _render(request, ticket, update_form=form)
 
 
 @agent_required

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zayavka.accounts.models import Channel, User
+from zayavka.tickets import notifications
 from zayavka.tickets.actions import assignment
 from zayavka.tickets.actions import messages as thread
 from zayavka.tickets.actions import tickets as ticket_actions
@@ -65,7 +66,7 @@ def update(request: HttpRequest, number: int) -> HttpResponse:
                     form.add_error(None, exc)
                     raise _Refused from exc
                 done.append(_("Reply sent."))
-                if not ticket.requester.email:
+                if not notifications.requester_reachable(ticket):
                     messages.warning(
                         request, _("The requester has no email address: the reply was not sent.")
                     )
