@@ -364,7 +364,11 @@ def kwargs_for(name: str, pattern: str, w: World, role: str, own: bool) -> dict[
         return kb_kwargs(pattern, w, own)
     if name.startswith("api-v1:"):
         # The API's paths name their parameters bare; without a token any value is 401.
-        values = {"number": ticket(w, role, own).number, "contact_id": 1, "organization_id": 1}
+        values: dict[str, Any] = {
+            "number": ticket(w, role, own).number,
+            "contact_id": 1,
+            "organization_id": 1,
+        }
         values["slug"] = "mail"
         return {k: v for k, v in values.items() if f"<{k}>" in pattern}
     found: dict[str, Any] = {}

@@ -163,8 +163,8 @@ def test_required_of_administrators_only(client: Client, agents: Agents, setting
 
 def test_turning_it_off_where_it_is_optional(client: Client, agents: Agents) -> None:
     client.force_login(agents.anna)
-    enrol(client)
-    client.post(SECURITY, {"action": "off"})
+    _secret, codes = enrol(client)
+    client.post(SECURITY, {"action": "off", "code": codes[0]})
     client.post("/desk/logout/")
     assert password(client, DESK, "anna")["Location"] == "/desk/"
 
@@ -174,3 +174,22 @@ def test_the_pages_are_in_russian(plain_client: Client, agents: Agents) -> None:
     page = plain_client.get(SECURITY).content.decode()
     assert "Двухфакторная аутентификация" in page
     assert "Секретный ключ" in page
+
+
+def test_a_session_alone_cannot_weaken_the_second_factor(client: Client, agents: Agents) -> None:
+    """A stolen session cookie must not turn two-factor off or mint recovery codes:
+    both ask for a current code, and a wrong one changes nothing."""
+    client.force_login(agents.anna)
+    _secret, codes = enrol(client)
+    for action in ("off", "codes"):
+        refused = client.post(SECURITY, {"action": action})
+        assert refused.status_code == 400
+        assert client.post(SECURITY, {"action": action, "code": "000000"}).status_code == 400
+    page = client.get(SECURITY).content.decode()
+    assert "10 recovery codes left" in page
+    # django-otp now makes the authenticator wait after the wrong codes; a recovery code
+    # is the other way to prove it is her.
+    fresh = client.post(SECURITY, {"action": "codes", "code": codes[0]})
+    assert fresh.status_code == 200
+    new = re.findall(r"<li><code>([a-z0-9]+)</code></li>", fresh.content.decode())
+    assert len(new) == 10 and not set(new) & set(codes)

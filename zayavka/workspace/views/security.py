@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
@@ -46,7 +47,8 @@ def _page(request: HttpRequest, status: int = 200, **extra: Any) -> HttpResponse
 def two_factor(request: HttpRequest) -> HttpResponseBase:
     """Agents and administrators: GET shows the state (or the QR code and secret to set
     up); POST `confirm` with a code turns it on and shows the recovery codes once,
-    `codes` replaces them, `off` turns it off unless it is required."""
+    `codes` replaces them, `off` turns it off unless it is required; both with a current
+    code (or a recovery code)."""
     user = request.user
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("workspace:login"))
@@ -62,10 +64,27 @@ def two_factor(request: HttpRequest) -> HttpResponseBase:
             return _page(request, 400, error=_("This code is not right. Try the current one."))
         otp_login(request, device)  # this session has just proved the code
         return _page(request, enabled=True, codes=codes, codes_left=len(codes))
-    if action == "codes" and twofactor.has_device(user):
+    if action not in ("codes", "off") or not twofactor.has_device(user):
+        return redirect("workspace:two-factor")
+    # New recovery codes or none at all weaken the second factor: a session alone (a
+    # stolen cookie) may not do it, only one with a code in hand.
+    verdict = twofactor.verify(user, request.POST.get("code", ""))
+    if verdict.device is None:
+        error = (
+            ngettext(
+                "After a wrong code, wait %(seconds)d second before the next one.",
+                "After a wrong code, wait %(seconds)d seconds before the next one.",
+                verdict.wait,
+            )
+            % {"seconds": verdict.wait}
+            if verdict.wait
+            else _("This code is not right. Try the current one.")
+        )
+        return _page(request, 400, error=error)
+    if action == "codes":
         codes = twofactor.new_recovery_codes(user)
         return _page(request, codes=codes, codes_left=len(codes))
-    if action == "off" and twofactor.has_device(user) and not must_have_two_factor(user):
+    if not must_have_two_factor(user):
         twofactor.turn_off(user)
         messages.success(request, _("Two-factor authentication is off."))
         return redirect("workspace:two-factor")
