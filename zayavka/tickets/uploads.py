@@ -42,6 +42,14 @@ def describe_uploads(files: Sequence[UploadedFile]) -> list[FileInfo]:
     return [(f.name or "", f.size or 0, f.content_type or "") for f in files]
 
 
+def read_uploads(files: Sequence[UploadedFile]) -> list[Upload]:
+    """Files a browser sent, read into memory: only once `check_files` passed them."""
+    return [
+        Upload(filename=f.name or "", content_type=f.content_type or "", content=f.read())
+        for f in files
+    ]
+
+
 def max_file_bytes() -> int:
     limit: int = settings.ZAYAVKA_MAX_ATTACHMENT_BYTES
     return limit

@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +13,6 @@ from zayavka.kb.actions.articles import ArticleText
 from zayavka.kb.models import Article, KbCategory
 from zayavka.kb.search import search_articles
 from zayavka.tickets.models import Message, Ticket
-from zayavka.tickets.uploads import Upload
 
 
 class ArticleForm(forms.Form):
@@ -77,13 +75,6 @@ class ArticleForm(forms.Form):
             "tags": article.tags,
             "slug": article.slug,
         }
-
-
-def uploads_of(files: list[UploadedFile]) -> list[Upload]:
-    return [
-        Upload(filename=f.name or "", content_type=f.content_type or "", content=f.read())
-        for f in files
-    ]
 
 
 def article_url(article: Article) -> str:

@@ -23,6 +23,7 @@ from zayavka.tickets.uploads import (
     check_files,
     describe_uploads,
     max_total_bytes,
+    read_uploads,
 )
 from zayavka.workspace import options
 from zayavka.workspace.widgets import FastSelect
@@ -66,14 +67,7 @@ class MessageForm(forms.Form):
 
     def uploads(self) -> list[Upload]:
         """The attached files, read once the limits were checked by is_valid()."""
-        return [
-            Upload(
-                filename=f.name or "",
-                content_type=f.content_type or "",
-                content=f.read(),
-            )
-            for f in self.files_list
-        ]
+        return read_uploads(self.files_list)
 
 
 class StatusForm(forms.Form):
@@ -237,10 +231,7 @@ class UpdateForm(forms.Form):
 
     def uploads(self) -> list[Upload]:
         """The attached files, read once the limits were checked by is_valid()."""
-        return [
-            Upload(filename=f.name or "", content_type=f.content_type or "", content=f.read())
-            for f in self.files_list
-        ]
+        return read_uploads(self.files_list)
 
 
 class BulkForm(forms.Form):

@@ -23,8 +23,8 @@ from zayavka.tickets import access
 from zayavka.tickets.models import Message, StatusCategory, Ticket
 from zayavka.tickets.policy import default_policy
 from zayavka.tickets.threads import thread_tickets
-from zayavka.tickets.uploads import check_files, describe_uploads, max_total_bytes
-from zayavka.workspace.articles import ArticleForm, uploads_of
+from zayavka.tickets.uploads import check_files, describe_uploads, max_total_bytes, read_uploads
+from zayavka.workspace.articles import ArticleForm
 from zayavka.workspace.auth import agent_required
 from zayavka.workspace.views.common import nav_context
 
@@ -194,7 +194,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     files = request.FILES.getlist("files")
     try:
         check_files(describe_uploads(files), default_policy(), max_total=max_total_bytes())
-        stored = attach_files(article, uploads_of(files), by=_agent(request))
+        stored = attach_files(article, read_uploads(files), by=_agent(request))
     except ValidationError as exc:
         for text in exc.messages:
             messages.error(request, text)
